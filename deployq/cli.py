@@ -1,0 +1,115 @@
+"""The `deployq` command: migrate, worker, scheduler, call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from deployq.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="deployq: deployments, schedules and flow runs over RabbitMQ.")
+
+SettingsFile = Annotated[
+    Path | None, typer.Option("--settings", help="A .env-style settings file (DEPLOYQ_* keys).")
+]
+
+
+def _settings(path: Path | None) -> Settings:
+    settings = Settings.from_file(path) if path else Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    return settings
+
+
+def _run(coro: object) -> None:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        asyncio.run(coro)  # type: ignore[arg-type]
+    else:
+        uvloop.run(coro)  # type: ignore[arg-type]
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+@app.command()
+def migrate(settings_file: SettingsFile = None) -> None:
+    """Apply the schema (idempotent; safe to run from several processes at once)."""
+    from deployq.storage.migrate import upgrade
+
+    settings = _settings(settings_file)
+    upgrade(settings.database_url)
+    typer.echo("schema is up to date")
+
+
+@app.command()
+def worker(
+    settings_file: SettingsFile = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate", help="Apply the schema before consuming.")
+    ] = False,
+) -> None:
+    """Consume commands until SIGTERM, then finish those in hand and exit."""
+    from deployq.bootstrap import lifespan
+    from deployq.storage.migrate import upgrade
+    from deployq.worker import serve
+
+    settings = _settings(settings_file)
+    if migrate_first:
+        upgrade(settings.database_url)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        async with lifespan(settings) as deps:
+            await serve(deps, stop)
+
+    _run(main())
+
+
+@app.command()
+def call(
+    command: Annotated[str, typer.Argument(help="Command name, e.g. deployment.read")],
+    body: Annotated[str, typer.Argument(help="JSON object")] = "{}",
+    message_id: Annotated[str | None, typer.Option(help="Idempotency key (default: new)")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the reply")] = 30.0,
+    settings_file: SettingsFile = None,
+) -> None:
+    """Send one command, print its reply, exit 1 on an error reply."""
+    from deployq.client import Client
+
+    settings = _settings(settings_file)
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        typer.echo(f"body is not JSON: {error}", err=True)
+        raise typer.Exit(2) from None
+
+    async def main() -> bool:
+        async with await Client.connect(settings.amqp_url, settings.namespace) as client:
+            reply = await client.call(command, payload, message_id=message_id, timeout=timeout)
+        typer.echo(orjson.dumps(reply.body, option=orjson.OPT_INDENT_2).decode())
+        return reply.ok
+
+    ok = asyncio.run(main())
+    if not ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The AMQP side: topology, decoding, dispatch, and the consume → reply → ack loop."""

@@ -1,0 +1,124 @@
+"""The one decode point: bytes and properties in, a validated command out (CONTRACT §2–3).
+
+Checks run in the contract's order, so a message with several problems reports the first of
+`payload_too_large`, `invalid_message`, `unknown_command`, `expired`, `missing_message_id`,
+`validation_error`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from deployq.errors import (
+    Expired,
+    InvalidMessage,
+    MissingMessageId,
+    PayloadTooLarge,
+    UnknownCommand,
+    ValidationFailed,
+)
+from deployq.handlers import COMMANDS
+from deployq.messages.base import Command
+
+JSON_TYPES = frozenset({"", "application/json"})
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """What deployq reads of an AMQP message; built by the consumer, so decoding needs no broker."""
+
+    body: bytes
+    routing_key: str
+    content_type: str | None = None
+    type: str | None = None
+    message_id: str | None = None
+    reply_to: str | None = None
+    correlation_id: str | None = None
+    headers: Mapping[str, Any] | None = None
+    redelivered: bool = False
+    delivery_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    command: Command
+    message_id: str | None
+    body_hash: bytes
+
+
+def _header_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def parse_deadline(headers: Mapping[str, Any] | None) -> datetime | None:
+    raw = _header_text((headers or {}).get("deadline"))
+    if raw is None:
+        return None
+    try:
+        deadline = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidMessage(f"header deadline {raw!r} is not an RFC 3339 date-time") from None
+    if deadline.tzinfo is None:
+        raise InvalidMessage(f"header deadline {raw!r} has no UTC offset")
+    return deadline
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidMessage("body is not UTF-8") from None
+        raise InvalidMessage(f"body is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise InvalidMessage(f"body must be a JSON object, not {type(value).__name__}")
+    return value
+
+
+def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in error.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def decode(message: Incoming, *, body_limit: int, now: datetime) -> Decoded:
+    if len(message.body) > body_limit:
+        raise PayloadTooLarge(f"body is {len(message.body)} bytes; the limit is {body_limit}")
+    content_type = (message.content_type or "").split(";")[0].strip().lower()
+    if content_type not in JSON_TYPES:
+        raise InvalidMessage(f"content_type {message.content_type!r} is not application/json")
+    data = _json_object(message.body)
+    if message.type and message.type != message.routing_key:
+        raise InvalidMessage(
+            f"type {message.type!r} differs from routing key {message.routing_key!r}"
+        )
+    deadline = parse_deadline(message.headers)
+    model = COMMANDS.get(message.routing_key)
+    if model is None:
+        raise UnknownCommand(f"no command is named {message.routing_key!r}")
+    if deadline is not None and deadline < now:
+        raise Expired(f"deadline {deadline.isoformat()} passed before the command was handled")
+    if model.writes and not message.message_id:
+        raise MissingMessageId(f"{model.command} changes data, so it needs a message_id")
+    try:
+        command = model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed(
+            f"{model.command}: {error.error_count()} invalid field(s)", validation_details(error)
+        ) from None
+    body_hash = hashlib.sha256(message.body).digest() if model.writes else b""
+    return Decoded(command, message.message_id or None, body_hash)

@@ -1,0 +1,97 @@
+"""Run a decoded command through its handler with exactly-once effect (CONTRACT §6).
+
+Reads run outside a transaction. A write runs its handler and records its reply in the inbox in
+one transaction; a twin delivery (redelivery, client retry, duplicate publish) gets the stored
+reply. Errors become reply bodies here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pydantic_core
+
+from deployq.consumers.codec import Decoded
+from deployq.errors import Conflict, DeployqError
+from deployq.handlers import HANDLERS
+from deployq.messages.base import Result
+from deployq.storage.database import Database
+from deployq.storage.inbox import Remembered
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    body: bytes
+    ok: bool
+    code: str | None = None
+    message: str | None = None
+
+
+def ok_answer(result: Result) -> Answer:
+    return Answer(b'{"ok":true,"result":' + pydantic_core.to_json(result) + b"}", ok=True)
+
+
+def error_answer(error: DeployqError) -> Answer:
+    """The one mapping from a typed error to a reply (CONTRACT §3)."""
+    body: dict[str, Any] = {"code": error.code, "message": error.message, "details": error.details}
+    return Answer(orjson.dumps({"ok": False, "error": body}), False, error.code, error.message)
+
+
+def _from_inbox(stored: Remembered, decoded: Decoded) -> Answer:
+    """The stored reply, unless the id was reused for a different command or body."""
+    if stored.command != decoded.command.command or stored.body_hash != decoded.body_hash:
+        return error_answer(
+            Conflict(
+                f"message_id {decoded.message_id!r} was already used for another command",
+                [{"loc": ["message_id"], "msg": "message_id reused with a different command "
+                  "or body", "type": "message_id_reused"}],
+            )
+        )
+    if stored.ok:
+        return Answer(stored.reply, ok=True)
+    error = orjson.loads(stored.reply)["error"]
+    return Answer(stored.reply, False, error["code"], error["message"])
+
+
+async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime]) -> Answer:
+    command = decoded.command
+    handler = HANDLERS[type(command)]
+    now = clock()
+    if not command.writes:
+        async with db.reading() as uow:
+            try:
+                return ok_answer(await handler(command, uow, now=now))
+            except DeployqError as error:
+                return error_answer(error)
+
+    message_id = decoded.message_id or ""
+    async with db.transaction() as uow:
+        if not await uow.inbox.claim(message_id, command.command, decoded.body_hash, now=now):
+            stored = await uow.inbox.find(message_id)
+            return _from_inbox(_present(stored, message_id), decoded)
+        try:
+            answer = ok_answer(await handler(command, uow, now=now))
+        except DeployqError as error:
+            refused = error_answer(error)
+        else:
+            await uow.inbox.record(message_id, answer.body, ok=True)
+            await uow.commit()
+            return answer
+    # A rule refused the command: what the handler wrote is rolled back, the refusal is kept.
+    entry = Remembered(command.command, decoded.body_hash, refused.body, False)
+    async with db.transaction() as uow:
+        if await uow.inbox.remember_if_new(message_id, entry, now=now):
+            await uow.commit()
+            return refused
+        stored = await uow.inbox.find(message_id)
+    return _from_inbox(_present(stored, message_id), decoded)
+
+
+def _present(stored: Remembered | None, message_id: str) -> Remembered:
+    if stored is None:  # pragma: no cover - pruned between the conflict and the read
+        raise RuntimeError(f"inbox row for {message_id!r} vanished")
+    return stored

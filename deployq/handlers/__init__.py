@@ -1,0 +1,40 @@
+"""Handlers: one plain async function per command, and the literal table that routes to them.
+
+A handler takes the decoded command and a unit of work, applies the spec's rules and returns a
+result model; it raises `DeployqError`s and never touches the broker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from deployq.handlers import deployments, flows, system
+from deployq.messages import deployments as d
+from deployq.messages import flows as f
+from deployq.messages import system as s
+from deployq.messages.base import Command, Result
+from deployq.storage.unit_of_work import UnitOfWork
+
+
+class Handler(Protocol):
+    async def __call__(self, command: Any, uow: UnitOfWork, /, *, now: datetime) -> Result: ...
+
+
+HANDLERS: dict[type[Command], Handler] = {
+    s.Ping: system.ping,
+    f.CreateFlow: flows.create_flow,
+    f.ReadFlow: flows.read_flow,
+    d.CreateDeployment: deployments.create_deployment,
+    d.ReadDeployment: deployments.read_deployment,
+    d.ReadDeploymentByName: deployments.read_deployment_by_name,
+    d.ListDeployments: deployments.read_deployments,
+    d.CountDeployments: deployments.count_deployments,
+    d.UpdateDeployment: deployments.update_deployment,
+    d.PauseDeployment: deployments.pause_deployment,
+    d.ResumeDeployment: deployments.resume_deployment,
+    d.DeleteDeployment: deployments.delete_deployment,
+}
+
+# Routing key → command model; derived so a command cannot be routable without a handler.
+COMMANDS: dict[str, type[Command]] = {model.command: model for model in HANDLERS}

@@ -1,0 +1,159 @@
+"""Deployment commands (R50–R60): plain async functions over a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from deployq.errors import NotFound
+from deployq.handlers import convert
+from deployq.handlers.schedules import (
+    deployment_not_found,
+    refuse_duplicate_slugs,
+    replace_schedules,
+)
+from deployq.messages.base import Counted, Deleted
+from deployq.messages.deployments import (
+    CountDeployments,
+    CreateDeployment,
+    DeleteDeployment,
+    Deployment,
+    Deployments,
+    DeploymentUpserted,
+    ListDeployments,
+    PauseDeployment,
+    ReadDeployment,
+    ReadDeploymentByName,
+    ResumeDeployment,
+    UpdateDeployment,
+)
+from deployq.storage.unit_of_work import UnitOfWork
+
+# Command fields stored as deployment columns of the same name.
+COLUMNS = frozenset(
+    {
+        "version", "description", "paused", "tags", "labels", "parameters",
+        "parameter_openapi_schema", "enforce_parameter_schema", "job_variables", "pull_steps",
+        "path", "entrypoint", "work_queue_name", "storage_document_id",
+        "infrastructure_document_id", "concurrency_limit", "global_concurrency_limit_id",
+        "created_by", "updated_by",
+    }
+)  # fmt: skip
+# Kept from the first creation when an upsert updates in place (R51).
+KEPT_ON_UPSERT = frozenset({"created_by"})
+
+
+def _columns(command: CreateDeployment | UpdateDeployment, names: Iterable[str]) -> dict[str, Any]:
+    return command.model_dump(include=set(names) & COLUMNS)
+
+
+async def create_deployment(
+    command: CreateDeployment, uow: UnitOfWork, *, now: datetime
+) -> DeploymentUpserted:
+    """Upsert on (flow, name), then drop future auto runs and replace the schedules (R50–R52)."""
+    refuse_duplicate_slugs(s.slug for s in command.schedules)
+    values = _columns(command, COLUMNS)
+    if command.id is not None:
+        values["id"] = command.id
+    changes = _columns(command, command.model_fields_set - KEPT_ON_UPSERT)
+    row = await uow.deployments.upsert(
+        flow_id=command.flow_id,
+        flow_name=command.flow_name,
+        name=command.name,
+        values=values,
+        changes=changes,
+        now=now,
+    )
+    if row is None:
+        flow = command.flow_id if command.flow_id is not None else repr(command.flow_name)
+        raise NotFound(f"flow {flow} does not exist")
+    deployment_id = row["id"]
+    if not row["inserted"]:
+        await uow.runs.delete_scheduled(deployment_id, auto_only=True, future_after=now)
+        await uow.schedules.delete_all(deployment_id)
+    schedules = await uow.schedules.add(
+        deployment_id, [convert.schedule_values(s, now=now) for s in command.schedules], now=now
+    )
+    return convert.upserted(row, schedules, work_pool_name=None)
+
+
+async def read_deployment(command: ReadDeployment, uow: UnitOfWork, *, now: datetime) -> Deployment:
+    row = await uow.deployments.get(command.id)
+    if row is None:
+        raise deployment_not_found(command.id)
+    return convert.deployment(row)
+
+
+async def read_deployment_by_name(
+    command: ReadDeploymentByName, uow: UnitOfWork, *, now: datetime
+) -> Deployment:
+    row = await uow.deployments.get_by_name(command.flow_name, command.deployment_name)
+    if row is None:
+        raise NotFound(
+            f"flow {command.flow_name!r} has no deployment named {command.deployment_name!r}"
+        )
+    return convert.deployment(row)
+
+
+async def read_deployments(
+    command: ListDeployments, uow: UnitOfWork, *, now: datetime
+) -> Deployments:
+    rows = await uow.deployments.list(command, command.sort, command.offset, command.limit)
+    return Deployments(
+        items=[convert.deployment(r) for r in rows], offset=command.offset, limit=command.limit
+    )
+
+
+async def count_deployments(command: CountDeployments, uow: UnitOfWork, *, now: datetime) -> Counted:
+    return Counted(count=await uow.deployments.count(command))
+
+
+async def update_deployment(
+    command: UpdateDeployment, uow: UnitOfWork, *, now: datetime
+) -> Deployment:
+    """Exclude-unset update (R56); drops future auto runs even when nothing changed (R57)."""
+    changes = _columns(command, command.model_fields_set)
+    if "work_pool_name" in command.model_fields_set and command.work_pool_name is None:
+        changes["work_queue_id"] = None
+    if await uow.deployments.update(command.id, changes, now=now) is None:
+        raise deployment_not_found(command.id)
+    await uow.runs.delete_scheduled(command.id, auto_only=True, future_after=now)
+    if command.schedules is not None:
+        await replace_schedules(uow, command.id, command.schedules, now=now)
+    return await _reread(uow, command.id)
+
+
+async def pause_deployment(
+    command: PauseDeployment, uow: UnitOfWork, *, now: datetime
+) -> Deployment:
+    """R59: past and future auto-scheduled runs go; pausing twice is harmless."""
+    if await uow.deployments.update(command.id, {"paused": True}, now=now) is None:
+        raise deployment_not_found(command.id)
+    await uow.runs.delete_scheduled(command.id, auto_only=True, future_after=None)
+    return await _reread(uow, command.id)
+
+
+async def resume_deployment(
+    command: ResumeDeployment, uow: UnitOfWork, *, now: datetime
+) -> Deployment:
+    """R59: touching `updated` lets the scheduler's recent loop refill it at once."""
+    if await uow.deployments.update(command.id, {"paused": False}, now=now) is None:
+        raise deployment_not_found(command.id)
+    return await _reread(uow, command.id)
+
+
+async def delete_deployment(command: DeleteDeployment, uow: UnitOfWork, *, now: datetime) -> Deleted:
+    """R60: every deletable-scheduled run goes first; runs in other states stay."""
+    await uow.runs.delete_scheduled(command.id, auto_only=False, future_after=None)
+    if not await uow.deployments.delete(command.id):
+        raise deployment_not_found(command.id)
+    return Deleted(deleted=True)
+
+
+async def _reread(uow: UnitOfWork, deployment_id: UUID) -> Deployment:
+    row = await uow.deployments.get(deployment_id)
+    if row is None:  # pragma: no cover - the row is locked by this transaction
+        raise deployment_not_found(deployment_id)
+    return convert.deployment(row)

@@ -1,0 +1,79 @@
+"""Schedule commands (R61–R65) and the schedule replacement inside `deployment.update` (R58)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from deployq.errors import Conflict, NotFound, ValidationFailed
+from deployq.handlers import convert
+from deployq.messages.schedules import ScheduleChange, ScheduleCreate
+from deployq.storage.unit_of_work import UnitOfWork
+
+
+def deployment_not_found(deployment_id: UUID) -> NotFound:
+    return NotFound(f"deployment {deployment_id} does not exist")
+
+
+def refuse_duplicate_slugs(slugs: Iterable[str | None]) -> None:
+    """Slugs are unique per deployment (R5); catching it here names the slug in the error."""
+    twice = [slug for slug, n in Counter(s for s in slugs if s).items() if n > 1]
+    if twice:
+        raise Conflict(f"schedule slug {twice[0]!r} is given twice")
+
+
+def _change_values(given: ScheduleChange, *, now: datetime) -> dict[str, Any]:
+    """Columns a slug-matched schedule takes from the request: only the fields it carried."""
+    values = given.model_dump(include=given.model_fields_set & set(convert.SCHEDULE_FIELDS))
+    if given.schedule is not None:
+        values["schedule"] = convert.resolve_schedule(given.schedule, now=now)
+    return values
+
+
+def _as_new(given: ScheduleChange, index: int) -> ScheduleCreate:
+    if given.schedule is None:
+        raise ValidationFailed(
+            "a schedule that is created needs `schedule`",
+            [{"loc": ["schedules", index, "schedule"], "msg": "Field required",
+              "type": "missing"}],
+        )
+    fields = given.model_dump(include=given.model_fields_set - {"schedule"}, exclude_none=True)
+    return ScheduleCreate(schedule=given.schedule, **fields)
+
+
+async def replace_schedules(
+    uow: UnitOfWork, deployment_id: UUID, given: list[ScheduleChange], *, now: datetime
+) -> None:
+    """R58: replace all, or match by slug when every stored and every given schedule has one."""
+    refuse_duplicate_slugs(g.slug for g in given)
+    stored = await uow.schedules.for_deployment(deployment_id)
+    slugged = bool(stored) and all(s["slug"] for s in stored)
+    if slugged and given:
+        if not all(g.slug for g in given):
+            raise ValidationFailed(
+                "every stored schedule has a slug, so every given schedule needs one",
+                [{"loc": ["schedules", i, "slug"], "msg": "Field required", "type": "missing"}
+                 for i, g in enumerate(given) if not g.slug],
+            )
+        by_slug = {s["slug"]: s["id"] for s in stored}
+        new = []
+        for index, change in enumerate(given):
+            if change.slug in by_slug:
+                values = _change_values(change, now=now)
+                await uow.schedules.update(deployment_id, by_slug[change.slug], values, now=now)
+            else:
+                new.append(_as_new(change, index))
+        await uow.schedules.add(
+            deployment_id, [convert.schedule_values(s, now=now) for s in new], now=now
+        )
+        return
+    creates = [_as_new(change, index) for index, change in enumerate(given)]
+    await uow.schedules.delete_all(deployment_id)
+    await uow.schedules.add(
+        deployment_id, [convert.schedule_values(s, now=now) for s in creates], now=now
+    )
+
+

@@ -1,0 +1,199 @@
+"""Schedules on the wire (R5, R20, R30, R40) and the schedule commands (R61–R65).
+
+A schedule arrives possibly incomplete (no anchor, no timezone) and is stored and returned
+*resolved*, so reading one back and sending it again changes nothing (CONTRACT §2).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, Field, field_validator
+
+from deployq import occurrences
+from deployq.messages.base import Command, Instant, Json, Result, Wire
+
+
+def _timezone(value: str | None) -> str | None:
+    return None if value is None else occurrences.check_timezone(value)
+
+
+Timezone = Annotated[str | None, AfterValidator(_timezone)]
+Slug = Annotated[str, Field(min_length=1, max_length=200)]
+MaxScheduledRuns = Annotated[int, Field(ge=1, le=50)]
+
+
+class IntervalSchedule(Wire):
+    interval: float | int
+    anchor_date: Instant | None = None
+    timezone: Timezone = None
+
+    @field_validator("interval")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        occurrences.check_interval(timedelta(seconds=value))
+        return value
+
+
+class CronSchedule(Wire):
+    cron: str
+    timezone: Timezone = None
+    day_or: bool = True
+
+    @field_validator("cron")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        return occurrences.check_cron(value)
+
+
+class RRuleSchedule(Wire):
+    rrule: str = Field(max_length=6500)
+    timezone: Timezone = None
+
+    @field_validator("rrule")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        return occurrences.check_rrule(value)
+
+
+Schedule = IntervalSchedule | CronSchedule | RRuleSchedule
+
+
+class ScheduleCreate(Wire):
+    """One schedule of a deployment, as sent in `deployment.create` or `.schedules.create`."""
+
+    schedule: Schedule
+    active: bool = True
+    parameters: Json = {}
+    slug: Slug | None = None
+    max_scheduled_runs: MaxScheduledRuns | None = None
+    max_active_runs: Annotated[int, Field(ge=1)] | None = None
+    catchup: bool = False
+
+
+class ScheduleChange(Wire):
+    """A schedule inside `deployment.update`: matched by slug (R58) or created anew.
+
+    Fields left out keep their stored values on a slug match; a schedule that is created
+    needs `schedule`.
+    """
+
+    schedule: Schedule | None = None
+    active: bool | None = None
+    parameters: Json | None = None
+    slug: Slug | None = None
+    max_scheduled_runs: MaxScheduledRuns | None = None
+    max_active_runs: Annotated[int, Field(ge=1)] | None = None
+    catchup: bool | None = None
+
+
+class CreateSchedules(Command):
+    command = "deployment.schedules.create"
+    writes = True
+
+    deployment_id: UUID
+    schedules: list[ScheduleCreate] = Field(min_length=1)
+
+
+class ActiveFilter(Wire):
+    eq_: bool | None = None
+
+
+class ScheduleFilter(Wire):
+    active: ActiveFilter | None = None
+
+
+class ReadSchedules(Command):
+    command = "deployment.schedules.read"
+    writes = False
+
+    deployment_id: UUID
+    filter: ScheduleFilter | None = None
+
+
+class UpdateSchedule(Command):
+    """R63: fields given as null are left alone."""
+
+    command = "deployment.schedules.update"
+    writes = True
+
+    deployment_id: UUID
+    schedule_id: UUID
+    schedule: Schedule | None = None
+    active: bool | None = None
+    parameters: Json | None = None
+    slug: Slug | None = None
+    max_scheduled_runs: MaxScheduledRuns | None = None
+    max_active_runs: Annotated[int, Field(ge=1)] | None = None
+    catchup: bool | None = None
+
+
+class DeleteSchedule(Command):
+    command = "deployment.schedules.delete"
+    writes = True
+
+    deployment_id: UUID
+    schedule_id: UUID
+
+
+class DeleteAllSchedules(Command):
+    command = "deployment.schedules.delete_all"
+    writes = True
+
+    deployment_id: UUID
+
+
+class ResolvedInterval(Result):
+    interval: float | int
+    anchor_date: datetime
+    timezone: str
+
+
+class ResolvedCron(Result):
+    cron: str
+    timezone: str
+    day_or: bool
+
+
+class ResolvedRRule(Result):
+    rrule: str
+    timezone: str
+
+
+ResolvedSchedule = ResolvedInterval | ResolvedCron | ResolvedRRule
+
+
+class DeploymentSchedule(Result):
+    id: UUID
+    created: datetime
+    updated: datetime
+    deployment_id: UUID
+    schedule: ResolvedSchedule
+    active: bool
+    max_scheduled_runs: int | None
+    max_active_runs: int | None
+    catchup: bool
+    parameters: Json
+    slug: str | None
+
+
+class ScheduleUpdated(Result):
+    updated: bool
+
+
+class SchedulesDeleted(Result):
+    deleted: int
+
+
+ScheduleKind = Literal["interval", "cron", "rrule"]
+
+
+def schedule_kind(schedule: dict[str, Any]) -> ScheduleKind:
+    """Which kind a stored (resolved) schedule document is."""
+    if "interval" in schedule:
+        return "interval"
+    if "cron" in schedule:
+        return "cron"
+    return "rrule"

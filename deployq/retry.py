@@ -1,0 +1,49 @@
+"""Which failures are passing (connection lost, serialization conflict) and how long to wait."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import asyncpg
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+# SQLSTATE classes and codes worth another try: connection exceptions, serialization failure,
+# deadlock, too many connections, server shutting down, cannot connect now.
+TRANSIENT_STATES = ("08", "40001", "40P01", "53300", "57P01", "57P02", "57P03")
+
+
+def _sqlstate(error: BaseException) -> str:
+    for candidate in (error, getattr(error, "orig", None), getattr(error, "__cause__", None)):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(state, str):
+            return state
+    return ""
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, InterfaceError | OperationalError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.InterfaceError | OSError):
+        return True
+    state = _sqlstate(error)
+    return any(state.startswith(prefix) for prefix in TRANSIENT_STATES)
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with jitter, capped, so a long outage is not a crash loop."""
+
+    first: float = 0.1
+    cap: float = 10.0
+    _attempt: int = field(default=0, init=False)
+
+    def next(self) -> float:
+        delay = min(self.cap, self.first * 2**self._attempt)
+        self._attempt += 1
+        return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
+
+    def reset(self) -> None:
+        self._attempt = 0

@@ -1,0 +1,86 @@
+"""Configuration from the environment (prefix DEPLOYQ_) or a settings file; nothing else reads it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def _seconds(value: Any) -> Any:
+    """Durations are written in the environment as seconds (`3600`), as R70 asks."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
+        return timedelta(seconds=float(value))
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    return value
+
+
+Seconds = Annotated[timedelta, BeforeValidator(_seconds)]
+
+
+class SchedulerSettings(BaseModel):
+    """R70: the scheduler's loops and the bounds of what it materialises (durations in seconds)."""
+
+    loop_seconds: float = Field(60.0, gt=0)
+    recent_loop_seconds: float = Field(5.0, gt=0)
+    deployment_batch_size: int = Field(100, ge=1)
+    max_runs: int = Field(100, ge=1)
+    min_runs: int = Field(3, ge=0)
+    max_scheduled_time: Seconds = timedelta(days=100)
+    min_scheduled_time: Seconds = timedelta(hours=1)
+    insert_batch_size: int = Field(500, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DEPLOYQ_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_file=None,
+        extra="ignore",
+        frozen=True,
+    )
+
+    amqp_url: str = DEFAULT_AMQP_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    namespace: str = Field("deployq", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+
+    # Consumer
+    prefetch: int = Field(32, ge=1, le=10_000)
+    body_limit: int = Field(1024 * 1024, ge=1)
+    delivery_limit: int = Field(5, ge=1)
+    inbox_retention: Seconds = timedelta(hours=24)
+    shutdown_grace_seconds: float = Field(30.0, gt=0)
+
+    # Database pool
+    pool_size: int = Field(10, ge=1)
+
+    # Operations
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    scheduler: SchedulerSettings = SchedulerSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str) -> str:
+        """Accept plain postgres URLs too; deployq always talks to Postgres through asyncpg."""
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @classmethod
+    def from_file(cls, path: Path) -> Settings:
+        """A settings file is a .env-style file; the environment still wins over it."""
+        return cls(_env_file=path)  # type: ignore[call-arg]  # pydantic-settings init-only kwarg

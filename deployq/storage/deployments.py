@@ -1,0 +1,125 @@
+"""Statements on deployments: upsert, reads with their schedules in one round trip, updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from deployq.messages.filters import DeploymentFilters, DeploymentSort
+from deployq.storage.filters import deployment_filters
+from deployq.storage.tables import deployment, deployment_schedule, flow, work_pool, work_queue
+
+_schedule = deployment_schedule.alias("s")
+
+# The deployment's schedules as one JSON array, most recently updated first (R4).
+SCHEDULES = sa.func.coalesce(
+    sa.select(
+        sa.func.jsonb_agg(
+            aggregate_order_by(
+                sa.func.to_jsonb(_schedule.table_valued()),
+                _schedule.c.updated.desc(),
+                _schedule.c.id,
+            )
+        )
+    )
+    .where(_schedule.c.deployment_id == deployment.c.id)
+    .scalar_subquery(),
+    sa.text("'[]'::jsonb"),
+).label("schedules")
+
+WORK_POOL_NAME = (
+    sa.select(work_pool.c.name)
+    .join(work_queue, work_queue.c.work_pool_id == work_pool.c.id)
+    .where(work_queue.c.id == deployment.c.work_queue_id)
+    .scalar_subquery()
+    .label("work_pool_name")
+)
+
+VIEW = sa.select(*deployment.c, SCHEDULES, WORK_POOL_NAME)
+
+SORTS: dict[DeploymentSort, tuple[sa.UnaryExpression[Any], ...]] = {
+    DeploymentSort.NAME_ASC: (deployment.c.name.asc(), deployment.c.id.asc()),
+    DeploymentSort.NAME_DESC: (deployment.c.name.desc(), deployment.c.id.asc()),
+    DeploymentSort.CREATED_DESC: (deployment.c.created.desc(), deployment.c.id.asc()),
+    DeploymentSort.UPDATED_DESC: (deployment.c.updated.desc(), deployment.c.id.asc()),
+}
+
+
+class DeploymentRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def upsert(
+        self,
+        *,
+        flow_id: UUID | None,
+        flow_name: str | None,
+        name: str,
+        values: dict[str, Any],
+        changes: dict[str, Any],
+        now: datetime,
+    ) -> RowMapping | None:
+        """Insert, or update `changes` in place on (flow, name) (R51). None: no such flow.
+
+        The flow is resolved inside the statement (INSERT … SELECT), so an unknown flow costs
+        no extra round trip and no aborted transaction. The row carries `inserted`.
+        """
+        key = flow.c.id == flow_id if flow_id is not None else flow.c.name == flow_name
+        row = {"name": name, "created": now, "updated": now, **values}
+        source = sa.select(
+            flow.c.id, *(sa.literal(v, deployment.c[k].type).label(k) for k, v in row.items())
+        ).where(key)
+        statement = insert(deployment).from_select(["flow_id", *row], source)
+        statement = statement.on_conflict_do_update(
+            index_elements=[deployment.c.flow_id, deployment.c.name],
+            set_={**{k: statement.excluded[k] for k in changes}, "updated": now},
+        ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def get(self, deployment_id: UUID) -> RowMapping | None:
+        statement = VIEW.where(deployment.c.id == deployment_id)
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def get_by_name(self, flow_name: str, name: str) -> RowMapping | None:
+        statement = VIEW.join(flow, flow.c.id == deployment.c.flow_id).where(
+            flow.c.name == flow_name, deployment.c.name == name
+        )
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def list(
+        self, filters: DeploymentFilters, sort: DeploymentSort, offset: int, limit: int
+    ) -> list[RowMapping]:
+        statement = (
+            VIEW.where(*deployment_filters(filters))
+            .order_by(*SORTS[sort])
+            .offset(offset)
+            .limit(limit)
+        )
+        return list((await self.connection.execute(statement)).mappings())
+
+    async def count(self, filters: DeploymentFilters) -> int:
+        statement = sa.select(sa.func.count()).select_from(deployment)
+        statement = statement.where(*deployment_filters(filters))
+        return int((await self.connection.execute(statement)).scalar_one())
+
+    async def update(
+        self, deployment_id: UUID, changes: dict[str, Any], *, now: datetime
+    ) -> RowMapping | None:
+        """Apply `changes`, touch `updated`, and lock the row for the rest of the transaction."""
+        statement = (
+            sa.update(deployment)
+            .where(deployment.c.id == deployment_id)
+            .values(**changes, updated=now)
+            .returning(*deployment.c)
+        )
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def delete(self, deployment_id: UUID) -> bool:
+        statement = sa.delete(deployment).where(deployment.c.id == deployment_id)
+        return (await self.connection.execute(statement)).rowcount > 0

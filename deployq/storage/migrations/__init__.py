@@ -1,0 +1,1 @@
+"""Alembic migrations; `deployq migrate` runs them (see `deployq.storage.migrate`)."""

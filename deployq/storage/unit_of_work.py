@@ -1,0 +1,49 @@
+"""The unit of work: one connection, one transaction, and the repositories that use it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from deployq.storage.deployments import DeploymentRepository
+from deployq.storage.flows import FlowRepository
+from deployq.storage.inbox import InboxRepository
+from deployq.storage.runs import RunRepository
+from deployq.storage.schedules import ScheduleRepository
+from deployq.storage.system import SystemRepository
+
+
+class UnitOfWork:
+    """Repositories share the connection, so whatever they write commits or rolls back together."""
+
+    def __init__(self, connection: AsyncConnection, *, read_only: bool = False) -> None:
+        self.connection = connection
+        self.read_only = read_only
+
+    @cached_property
+    def flows(self) -> FlowRepository:
+        return FlowRepository(self.connection)
+
+    @cached_property
+    def deployments(self) -> DeploymentRepository:
+        return DeploymentRepository(self.connection)
+
+    @cached_property
+    def schedules(self) -> ScheduleRepository:
+        return ScheduleRepository(self.connection)
+
+    @cached_property
+    def runs(self) -> RunRepository:
+        return RunRepository(self.connection)
+
+    @cached_property
+    def inbox(self) -> InboxRepository:
+        return InboxRepository(self.connection)
+
+    @cached_property
+    def system(self) -> SystemRepository:
+        return SystemRepository(self.connection)
+
+    async def commit(self) -> None:
+        await self.connection.commit()
