@@ -14,8 +14,11 @@ import typer
 
 from deployq.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="deployq: deployments, schedules and flow runs over RabbitMQ.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="deployq: deployments, schedules and flow runs over RabbitMQ.",
+)
 
 SettingsFile = Annotated[
     Path | None, typer.Option("--settings", help="A .env-style settings file (DEPLOYQ_* keys).")

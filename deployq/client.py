@@ -40,8 +40,9 @@ class Reply:
 
 
 class Client:
-    def __init__(self, connection: AbstractConnection, channel: AbstractChannel,
-                 namespace: str) -> None:
+    def __init__(
+        self, connection: AbstractConnection, channel: AbstractChannel, namespace: str
+    ) -> None:
         self.connection = connection
         self.channel = channel
         self.namespace = namespace
@@ -65,7 +66,7 @@ class Client:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _on_reply(self, message: AbstractIncomingMessage) -> None:
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._waiting.pop(message.correlation_id or "", None)
         if future is not None and not future.done():
             future.set_result(
@@ -114,14 +115,15 @@ class Client:
         body: Mapping[str, Any] | bytes | None = None,
         *,
         message_id: str | None = None,
-        timeout: float = 30.0,
+        timeout: float = 30.0,  # noqa: ASYNC109 - a reply that never comes must not hang a caller
         **options: Any,
     ) -> Reply:
         """Send and wait for the reply. Writes get a fresh message_id unless one is given."""
         if message_id is None:
             message_id = uuid.uuid4().hex
-        future = await self.send(command, {} if body is None else body, message_id=message_id,
-                                 **options)
+        future = await self.send(
+            command, {} if body is None else body, message_id=message_id, **options
+        )
         assert future is not None
         return await asyncio.wait_for(future, timeout)
 

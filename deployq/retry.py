@@ -41,9 +41,9 @@ class Backoff:
     _attempt: int = field(default=0, init=False)
 
     def next(self) -> float:
-        delay = min(self.cap, self.first * 2**self._attempt)
+        delay = min(self.cap, self.first * 2.0**self._attempt)
         self._attempt += 1
-        return delay * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not security
+        return delay * (0.5 + random.random() / 2)
 
     def reset(self) -> None:
         self._attempt = 0

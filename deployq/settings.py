@@ -1,11 +1,10 @@
-"""Configuration from the environment (prefix DEPLOYQ_) or a settings file; nothing else reads it."""
+"""Configuration from the environment (DEPLOYQ_*) or a settings file; nothing else reads it."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 from pathlib import Path
-
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
@@ -83,4 +82,4 @@ class Settings(BaseSettings):
     @classmethod
     def from_file(cls, path: Path) -> Settings:
         """A settings file is a .env-style file; the environment still wins over it."""
-        return cls(_env_file=path)  # type: ignore[call-arg]  # pydantic-settings init-only kwarg
+        return cls(_env_file=path)

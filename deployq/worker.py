@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from deployq.bootstrap import Deps
@@ -29,10 +30,8 @@ async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
         except Exception as error:
             if not is_transient(error):
                 log.exception("pruning the inbox failed")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), PRUNE_EVERY_SECONDS)
-        except TimeoutError:
-            pass
 
 
 async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:

@@ -120,8 +120,10 @@ class CommandConsumer:
         try:
             decoded = codec.decode(raw, body_limit=self.body_limit, now=self.clock())
         except DeployqError as error:
-            outcome = Outcome(dispatch.error_answer(error),
-                              dead_letter=isinstance(error, UNREADABLE) or not raw.reply_to)
+            outcome = Outcome(
+                dispatch.error_answer(error),
+                dead_letter=isinstance(error, UNREADABLE) or not raw.reply_to,
+            )
         else:
             outcome = await self._run(decoded, raw)
         await self.settle(message, raw, outcome)
@@ -136,8 +138,13 @@ class CommandConsumer:
             except Exception as error:
                 if is_transient(error) and not self.stopping.is_set():
                     delay = backoff.next()
-                    log.warning("%s %s: transient failure (%s); retrying in %.1fs",
-                                raw.routing_key, raw.message_id, error, delay)
+                    log.warning(
+                        "%s %s: transient failure (%s); retrying in %.1fs",
+                        raw.routing_key,
+                        raw.message_id,
+                        error,
+                        delay,
+                    )
                     await asyncio.sleep(delay)
                     continue
                 return self._failed(raw, error)
@@ -147,12 +154,23 @@ class CommandConsumer:
         """An unexpected failure: another attempt while the delivery limit allows, then give up."""
         attempt = raw.delivery_count + 1
         if is_transient(error) or attempt < self.topology.delivery_limit:
-            log.warning("%s %s failed on attempt %d: %r; handing it back",
-                        raw.routing_key, raw.message_id, attempt, error,
-                        exc_info=not is_transient(error))
+            log.warning(
+                "%s %s failed on attempt %d: %r; handing it back",
+                raw.routing_key,
+                raw.message_id,
+                attempt,
+                error,
+                exc_info=not is_transient(error),
+            )
             return Outcome(retry=True)
-        log.error("%s %s failed on its last attempt (%d): %r", raw.routing_key, raw.message_id,
-                  attempt, error, exc_info=error)
+        log.error(
+            "%s %s failed on its last attempt (%d): %r",
+            raw.routing_key,
+            raw.message_id,
+            attempt,
+            error,
+            exc_info=error,
+        )
         failure = Internal(f"{raw.routing_key} failed {attempt} times: {type(error).__name__}")
         return Outcome(dispatch.error_answer(failure), dead_letter=True)
 
@@ -166,17 +184,19 @@ class CommandConsumer:
             return
         answer = outcome.answer
         if answer is not None and raw.reply_to:
-            reply = replies.reply_message(answer, command=command,
-                                          correlation_id=raw.correlation_id)
-            await replies.publish_reply(self.publish_channel.default_exchange, raw.reply_to,
-                                        reply)
+            reply = replies.reply_message(
+                answer, command=command, correlation_id=raw.correlation_id
+            )
+            await replies.publish_reply(self.publish_channel.default_exchange, raw.reply_to, reply)
         if outcome.dead_letter and answer is not None and self._dead is not None:
             self.metrics.dead_letters.labels(answer.code or "unknown").inc()
-            log.warning("dead-lettering %s %s: %s %s", command, raw.message_id, answer.code,
-                        answer.message)
+            log.warning(
+                "dead-lettering %s %s: %s %s", command, raw.message_id, answer.code, answer.message
+            )
             letter = replies.dead_letter(message, answer.code or "internal", answer.message or "")
             await replies.publish_dead_letter(self._dead, command, letter)
         label = command if command in COMMANDS else "<unknown>"
-        self.metrics.handled.labels(label, "ok" if answer is None or answer.ok
-                                    else answer.code or "error").inc()
+        self.metrics.handled.labels(
+            label, "ok" if answer is None or answer.ok else answer.code or "error"
+        ).inc()
         await message.ack()

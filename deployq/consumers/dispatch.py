@@ -7,7 +7,7 @@ reply. Errors become reply bodies here and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,7 +31,7 @@ class Answer:
     message: str | None = None
 
 
-def ok_answer(result: Result) -> Answer:
+def ok_answer(result: Result | Sequence[Result]) -> Answer:
     return Answer(b'{"ok":true,"result":' + pydantic_core.to_json(result) + b"}", ok=True)
 
 
@@ -47,8 +47,13 @@ def _from_inbox(stored: Remembered, decoded: Decoded) -> Answer:
         return error_answer(
             Conflict(
                 f"message_id {decoded.message_id!r} was already used for another command",
-                [{"loc": ["message_id"], "msg": "message_id reused with a different command "
-                  "or body", "type": "message_id_reused"}],
+                [
+                    {
+                        "loc": ["message_id"],
+                        "msg": "message_id reused with a different command or body",
+                        "type": "message_id_reused",
+                    }
+                ],
             )
         )
     if stored.ok:

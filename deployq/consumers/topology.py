@@ -1,4 +1,4 @@
-"""Exchanges and queues as values derived from the namespace (CONTRACT §1), declared in one place."""
+"""Exchanges and queues as values derived from the namespace (CONTRACT §1), declared once."""
 
 from __future__ import annotations
 

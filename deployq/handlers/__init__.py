@@ -6,19 +6,23 @@ result model; it raises `DeployqError`s and never touches the broker.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from deployq.handlers import deployments, flows, system
+from deployq.handlers import deployments, flows, schedules, system
 from deployq.messages import deployments as d
 from deployq.messages import flows as f
+from deployq.messages import schedules as sc
 from deployq.messages import system as s
 from deployq.messages.base import Command, Result
 from deployq.storage.unit_of_work import UnitOfWork
 
 
 class Handler(Protocol):
-    async def __call__(self, command: Any, uow: UnitOfWork, /, *, now: datetime) -> Result: ...
+    async def __call__(
+        self, command: Any, uow: UnitOfWork, /, *, now: datetime
+    ) -> Result | Sequence[Result]: ...
 
 
 HANDLERS: dict[type[Command], Handler] = {
@@ -34,6 +38,11 @@ HANDLERS: dict[type[Command], Handler] = {
     d.PauseDeployment: deployments.pause_deployment,
     d.ResumeDeployment: deployments.resume_deployment,
     d.DeleteDeployment: deployments.delete_deployment,
+    sc.CreateSchedules: schedules.create_deployment_schedules,
+    sc.ReadSchedules: schedules.read_deployment_schedules,
+    sc.UpdateSchedule: schedules.update_deployment_schedule,
+    sc.DeleteSchedule: schedules.delete_deployment_schedule,
+    sc.DeleteAllSchedules: schedules.delete_deployment_schedules,
 }
 
 # Routing key → command model; derived so a command cannot be routable without a handler.

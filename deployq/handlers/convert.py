@@ -17,7 +17,7 @@ from deployq.messages.schedules import (
     ScheduleCreate,
 )
 
-Row = Mapping[str, Any]
+Row = Mapping[Any, Any]
 
 
 def flow(row: Row) -> Flow:
@@ -56,15 +56,24 @@ def resolve_schedule(given: Schedule, *, now: datetime) -> dict[str, Any]:
     if isinstance(given, IntervalSchedule):
         zone = given.timezone or "UTC"
         anchor = (given.anchor_date or now).astimezone(ZoneInfo(zone))
-        return {"interval": _seconds(given.interval), "anchor_date": anchor.isoformat(),
-                "timezone": zone}
+        return {
+            "interval": _seconds(given.interval),
+            "anchor_date": anchor.isoformat(),
+            "timezone": zone,
+        }
     if isinstance(given, CronSchedule):
         return {"cron": given.cron, "timezone": given.timezone or "UTC", "day_or": given.day_or}
     return {"rrule": given.rrule, "timezone": given.timezone or "UTC"}
 
 
-SCHEDULE_FIELDS = ("active", "parameters", "slug", "max_scheduled_runs", "max_active_runs",
-                   "catchup")
+SCHEDULE_FIELDS = (
+    "active",
+    "parameters",
+    "slug",
+    "max_scheduled_runs",
+    "max_active_runs",
+    "catchup",
+)
 
 
 def schedule_values(given: ScheduleCreate, *, now: datetime) -> dict[str, Any]:

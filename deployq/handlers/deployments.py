@@ -106,7 +106,9 @@ async def read_deployments(
     )
 
 
-async def count_deployments(command: CountDeployments, uow: UnitOfWork, *, now: datetime) -> Counted:
+async def count_deployments(
+    command: CountDeployments, uow: UnitOfWork, *, now: datetime
+) -> Counted:
     return Counted(count=await uow.deployments.count(command))
 
 
@@ -144,7 +146,9 @@ async def resume_deployment(
     return await _reread(uow, command.id)
 
 
-async def delete_deployment(command: DeleteDeployment, uow: UnitOfWork, *, now: datetime) -> Deleted:
+async def delete_deployment(
+    command: DeleteDeployment, uow: UnitOfWork, *, now: datetime
+) -> Deleted:
     """R60: every deletable-scheduled run goes first; runs in other states stay."""
     await uow.runs.delete_scheduled(command.id, auto_only=False, future_after=None)
     if not await uow.deployments.delete(command.id):

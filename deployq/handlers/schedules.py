@@ -10,7 +10,19 @@ from uuid import UUID
 
 from deployq.errors import Conflict, NotFound, ValidationFailed
 from deployq.handlers import convert
-from deployq.messages.schedules import ScheduleChange, ScheduleCreate
+from deployq.messages.base import Deleted
+from deployq.messages.schedules import (
+    CreateSchedules,
+    DeleteAllSchedules,
+    DeleteSchedule,
+    DeploymentSchedule,
+    ReadSchedules,
+    ScheduleChange,
+    ScheduleCreate,
+    SchedulesDeleted,
+    ScheduleUpdated,
+    UpdateSchedule,
+)
 from deployq.storage.unit_of_work import UnitOfWork
 
 
@@ -37,8 +49,7 @@ def _as_new(given: ScheduleChange, index: int) -> ScheduleCreate:
     if given.schedule is None:
         raise ValidationFailed(
             "a schedule that is created needs `schedule`",
-            [{"loc": ["schedules", index, "schedule"], "msg": "Field required",
-              "type": "missing"}],
+            [{"loc": ["schedules", index, "schedule"], "msg": "Field required", "type": "missing"}],
         )
     fields = given.model_dump(include=given.model_fields_set - {"schedule"}, exclude_none=True)
     return ScheduleCreate(schedule=given.schedule, **fields)
@@ -55,8 +66,11 @@ async def replace_schedules(
         if not all(g.slug for g in given):
             raise ValidationFailed(
                 "every stored schedule has a slug, so every given schedule needs one",
-                [{"loc": ["schedules", i, "slug"], "msg": "Field required", "type": "missing"}
-                 for i, g in enumerate(given) if not g.slug],
+                [
+                    {"loc": ["schedules", i, "slug"], "msg": "Field required", "type": "missing"}
+                    for i, g in enumerate(given)
+                    if not g.slug
+                ],
             )
         by_slug = {s["slug"]: s["id"] for s in stored}
         new = []
@@ -77,3 +91,70 @@ async def replace_schedules(
     )
 
 
+async def _require_deployment(uow: UnitOfWork, deployment_id: UUID, *, lock: bool) -> None:
+    if not await uow.deployments.exists(deployment_id, lock=lock):
+        raise deployment_not_found(deployment_id)
+
+
+async def create_deployment_schedules(
+    command: CreateSchedules, uow: UnitOfWork, *, now: datetime
+) -> list[DeploymentSchedule]:
+    """R61: adds schedules; deletes no runs. A slug already taken is a conflict."""
+    refuse_duplicate_slugs(s.slug for s in command.schedules)
+    await _require_deployment(uow, command.deployment_id, lock=True)
+    rows = await uow.schedules.add(
+        command.deployment_id,
+        [convert.schedule_values(s, now=now) for s in command.schedules],
+        now=now,
+    )
+    return [convert.schedule(r) for r in rows]
+
+
+async def read_deployment_schedules(
+    command: ReadSchedules, uow: UnitOfWork, *, now: datetime
+) -> list[DeploymentSchedule]:
+    """R62: most recently updated first."""
+    await _require_deployment(uow, command.deployment_id, lock=False)
+    active = command.filter.active.eq_ if command.filter and command.filter.active else None
+    rows = await uow.schedules.for_deployment(command.deployment_id, active=active)
+    return [convert.schedule(r) for r in rows]
+
+
+async def update_deployment_schedule(
+    command: UpdateSchedule, uow: UnitOfWork, *, now: datetime
+) -> ScheduleUpdated:
+    """R63: fields given as null are left alone; future auto runs of the deployment go."""
+    await _require_deployment(uow, command.deployment_id, lock=True)
+    values = command.model_dump(include=set(convert.SCHEDULE_FIELDS), exclude_none=True)
+    if command.schedule is not None:
+        values["schedule"] = convert.resolve_schedule(command.schedule, now=now)
+    row = await uow.schedules.update(command.deployment_id, command.schedule_id, values, now=now)
+    if row is None:
+        raise schedule_not_found(command.deployment_id, command.schedule_id)
+    await uow.runs.delete_scheduled(command.deployment_id, auto_only=True, future_after=now)
+    return ScheduleUpdated(updated=True)
+
+
+async def delete_deployment_schedule(
+    command: DeleteSchedule, uow: UnitOfWork, *, now: datetime
+) -> Deleted:
+    """R64: the deployment's auto-scheduled runs go (past ones too); the scheduler refills."""
+    await _require_deployment(uow, command.deployment_id, lock=True)
+    if not await uow.schedules.delete(command.deployment_id, command.schedule_id):
+        raise schedule_not_found(command.deployment_id, command.schedule_id)
+    await uow.runs.delete_scheduled(command.deployment_id, auto_only=True, future_after=None)
+    return Deleted(deleted=True)
+
+
+async def delete_deployment_schedules(
+    command: DeleteAllSchedules, uow: UnitOfWork, *, now: datetime
+) -> SchedulesDeleted:
+    """R65: also drops auto-scheduled runs, so none dangle from schedules that are gone."""
+    await _require_deployment(uow, command.deployment_id, lock=True)
+    removed = await uow.schedules.delete_all(command.deployment_id)
+    await uow.runs.delete_scheduled(command.deployment_id, auto_only=True, future_after=None)
+    return SchedulesDeleted(deleted=removed)
+
+
+def schedule_not_found(deployment_id: UUID, schedule_id: UUID) -> NotFound:
+    return NotFound(f"deployment {deployment_id} has no schedule {schedule_id}")

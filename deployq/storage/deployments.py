@@ -75,12 +75,20 @@ class DeploymentRepository:
         source = sa.select(
             flow.c.id, *(sa.literal(v, deployment.c[k].type).label(k) for k, v in row.items())
         ).where(key)
-        statement = insert(deployment).from_select(["flow_id", *row], source)
-        statement = statement.on_conflict_do_update(
+        inserting = insert(deployment).from_select(["flow_id", *row], source)
+        statement = inserting.on_conflict_do_update(
             index_elements=[deployment.c.flow_id, deployment.c.name],
-            set_={**{k: statement.excluded[k] for k in changes}, "updated": now},
+            set_={**{k: inserting.excluded[k] for k in changes}, "updated": now},
         ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
         return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def exists(self, deployment_id: UUID, *, lock: bool = False) -> bool:
+        """`lock` takes the row lock the scheduler takes, so schedule changes and run
+        generation for one deployment never interleave (R74)."""
+        statement = sa.select(deployment.c.id).where(deployment.c.id == deployment_id)
+        if lock:
+            statement = statement.with_for_update()
+        return (await self.connection.execute(statement)).first() is not None
 
     async def get(self, deployment_id: UUID) -> RowMapping | None:
         statement = VIEW.where(deployment.c.id == deployment_id)

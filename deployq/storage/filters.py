@@ -1,4 +1,4 @@
-"""SQL conditions for the filter objects of R55 (deployments, flows, runs, task runs, pools, queues).
+"""SQL conditions for the filter objects of R55 (deployments, flows, runs, pools, queues, …).
 
 This is the one place where filter wire models become SQL; every group combines its criteria
 with its own `operator`.
@@ -7,18 +7,20 @@ with its own `operator`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.sql import ColumnElement
 
 from deployq.messages import filters as f
+from deployq.messages.base import Operator
 from deployq.storage.tables import deployment, flow, flow_run, task_run, work_pool, work_queue
 
 Condition = ColumnElement[bool]
 
 
-def combine(operator: f.Operator, conditions: Sequence[Condition]) -> Condition | None:
+def combine(operator: Operator, conditions: Sequence[Condition]) -> Condition | None:
     if not conditions:
         return None
     return sa.and_(*conditions) if operator == "and_" else sa.or_(*conditions)
@@ -33,7 +35,7 @@ def contains_text(column: sa.ColumnElement[str], fragment: str) -> Condition:
 def _ids(column: sa.ColumnElement[object], spec: f.Ids | f.AnyIds | None) -> list[Condition]:
     if spec is None:
         return []
-    out = []
+    out: list[Condition] = []
     if spec.any_ is not None:
         out.append(column.in_(spec.any_))
     if isinstance(spec, f.Ids) and spec.not_any_ is not None:
@@ -44,7 +46,7 @@ def _ids(column: sa.ColumnElement[object], spec: f.Ids | f.AnyIds | None) -> lis
 def _names(column: sa.ColumnElement[str], spec: f.Names | f.AnyNames | None) -> list[Condition]:
     if spec is None:
         return []
-    out = []
+    out: list[Condition] = []
     if spec.any_ is not None:
         out.append(column.in_(spec.any_))
     if isinstance(spec, f.Names) and spec.like_ is not None:
@@ -55,7 +57,7 @@ def _names(column: sa.ColumnElement[str], spec: f.Names | f.AnyNames | None) -> 
 def _any_not_any(column: sa.ColumnElement[str], spec: f.AnyNotAny | None) -> list[Condition]:
     if spec is None:
         return []
-    out = []
+    out: list[Condition] = []
     if spec.any_ is not None:
         out.append(column.in_(spec.any_))
     if spec.not_any_ is not None:
@@ -82,7 +84,7 @@ def tags_condition(column: sa.ColumnElement[object], spec: f.Tags | None) -> lis
 def _between(column: sa.ColumnElement[object], spec: f.Between | None) -> list[Condition]:
     if spec is None:
         return []
-    out = []
+    out: list[Condition] = []
     if spec.before_ is not None:
         out.append(column <= spec.before_)
     if spec.after_ is not None:
@@ -90,8 +92,9 @@ def _between(column: sa.ColumnElement[object], spec: f.Between | None) -> list[C
     return out
 
 
-def _state(type_col: sa.ColumnElement[str], name_col: sa.ColumnElement[str],
-           spec: f.StateFilter | None) -> list[Condition]:
+def _state(
+    type_col: sa.ColumnElement[str], name_col: sa.ColumnElement[str], spec: f.StateFilter | None
+) -> list[Condition]:
     if spec is None:
         return []
     condition = combine(
@@ -127,8 +130,11 @@ def flow_run_conditions(spec: f.FlowRunFilter) -> Condition | None:
         if spec.deployment_id.any_ is not None:
             out.append(c.deployment_id.in_(spec.deployment_id.any_))
         if spec.deployment_id.is_null_ is not None:
-            out.append(c.deployment_id.is_(None) if spec.deployment_id.is_null_
-                       else c.deployment_id.is_not(None))
+            out.append(
+                c.deployment_id.is_(None)
+                if spec.deployment_id.is_null_
+                else c.deployment_id.is_not(None)
+            )
     out += _state(c.state_type, c.state_name, spec.state)
     out += _between(c.expected_start_time, spec.expected_start_time)
     out += _between(c.next_scheduled_start_time, spec.next_scheduled_start_time)
@@ -152,17 +158,21 @@ def work_pool_conditions(spec: f.WorkPoolFilter) -> Condition | None:
 
 def work_queue_conditions(spec: f.WorkQueueFilter) -> Condition | None:
     c = work_queue.c
-    out = _ids(c.id, spec.id)
+    out: list[Condition] = _ids(c.id, spec.id)
     if spec.name is not None:
         if spec.name.any_ is not None:
             out.append(c.name.in_(spec.name.any_))
         if spec.name.startswith_ is not None:
-            out.append(sa.or_(*(c.name.startswith(p, autoescape=True)
-                                for p in spec.name.startswith_)))
+            out.append(
+                sa.or_(*(c.name.startswith(p, autoescape=True) for p in spec.name.startswith_))
+            )
     return combine(spec.operator, out)
 
 
-def _where(select: sa.Select[tuple[object]], condition: Condition | None) -> sa.Select[tuple[object]]:
+S = TypeVar("S", bound=sa.Select[Any])
+
+
+def _where(select: S, condition: Condition | None) -> S:
     return select if condition is None else select.where(condition)
 
 
@@ -175,20 +185,27 @@ def deployment_filters(spec: f.DeploymentFilters) -> list[Condition]:
         if condition is not None:
             out.append(condition)
     if spec.flows is not None:
-        out.append(deployment.c.flow_id.in_(
-            _where(sa.select(flow.c.id), flow_conditions(spec.flows))))
+        out.append(
+            deployment.c.flow_id.in_(_where(sa.select(flow.c.id), flow_conditions(spec.flows)))
+        )
     if spec.flow_runs is not None or spec.task_runs is not None:
-        runs = sa.select(sa.literal(1)).select_from(flow_run).where(
-            flow_run.c.deployment_id == deployment.c.id)
+        runs = (
+            sa.select(sa.literal(1))
+            .select_from(flow_run)
+            .where(flow_run.c.deployment_id == deployment.c.id)
+        )
         if spec.flow_runs is not None:
             runs = _where(runs, flow_run_conditions(spec.flow_runs))
         if spec.task_runs is not None:
-            runs = _where(runs.join(task_run, task_run.c.flow_run_id == flow_run.c.id),
-                          task_run_conditions(spec.task_runs))
+            runs = _where(
+                runs.join(task_run, task_run.c.flow_run_id == flow_run.c.id),
+                task_run_conditions(spec.task_runs),
+            )
         out.append(runs.exists())
     if spec.work_pools is not None or spec.work_queues is not None:
         queues = sa.select(work_queue.c.id).join(
-            work_pool, work_pool.c.id == work_queue.c.work_pool_id)
+            work_pool, work_pool.c.id == work_queue.c.work_pool_id
+        )
         if spec.work_pools is not None:
             queues = _where(queues, work_pool_conditions(spec.work_pools))
         if spec.work_queues is not None:

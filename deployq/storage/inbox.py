@@ -42,7 +42,9 @@ class InboxRepository:
         row = (await self.connection.execute(statement)).one_or_none()
         return None if row is None else Remembered(row[0], bytes(row[1]), bytes(row[2]), row[3])
 
-    async def claim(self, message_id: str, command: str, body_hash: bytes, *, now: datetime) -> bool:
+    async def claim(
+        self, message_id: str, command: str, body_hash: bytes, *, now: datetime
+    ) -> bool:
         """Take the id for this transaction. False: a twin committed it first.
 
         A twin still in flight holds the row lock, so this waits for it to finish rather than

@@ -42,7 +42,7 @@ class RunRepository:
             statement = statement.where(c.auto_scheduled)
         if future_after is not None:
             statement = statement.where(c.next_scheduled_start_time > future_after)
-        statement = statement.returning(
+        returning = statement.returning(
             c.id, c.deployment_id, c.next_scheduled_start_time.label("scheduled_time")
         )
-        return list((await self.connection.execute(statement)).mappings())
+        return list((await self.connection.execute(returning)).mappings())

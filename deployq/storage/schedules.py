@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deployq.errors import Conflict
 from deployq.storage.tables import deployment_schedule
 
+SLUG_CONSTRAINT = "uq_deployment_schedule__deployment_id_slug"
+
 _ORDER = (deployment_schedule.c.updated.desc(), deployment_schedule.c.id)
+
+
+@contextmanager
+def _slug_taken() -> Iterator[None]:
+    """Slugs are unique per deployment (R5, R61): a clash is a conflict, not a crash."""
+    try:
+        yield
+    except IntegrityError as error:
+        if SLUG_CONSTRAINT in str(error.orig):
+            raise Conflict("a schedule of this deployment already has that slug") from None
+        raise
 
 
 class ScheduleRepository:
@@ -27,13 +43,13 @@ class ScheduleRepository:
         if not schedules:
             return []
         rows = [
-            {**s, "deployment_id": deployment_id, "created": now, "updated": now}
-            for s in schedules
+            {**s, "deployment_id": deployment_id, "created": now, "updated": now} for s in schedules
         ]
         statement = sa.insert(deployment_schedule).returning(
             *deployment_schedule.c, sort_by_parameter_order=True
         )
-        return list((await self.connection.execute(statement, rows)).mappings())
+        with _slug_taken():
+            return list((await self.connection.execute(statement, rows)).mappings())
 
     async def for_deployment(
         self, deployment_id: UUID, *, active: bool | None = None
@@ -58,7 +74,8 @@ class ScheduleRepository:
             .values(**changes, updated=now)
             .returning(*deployment_schedule.c)
         )
-        return (await self.connection.execute(statement)).mappings().one_or_none()
+        with _slug_taken():
+            return (await self.connection.execute(statement)).mappings().one_or_none()
 
     async def delete(self, deployment_id: UUID, schedule_id: UUID) -> bool:
         statement = sa.delete(deployment_schedule).where(
@@ -74,7 +91,5 @@ class ScheduleRepository:
         return (await self.connection.execute(statement)).rowcount
 
     async def delete_ids(self, schedule_ids: Sequence[UUID]) -> int:
-        statement = sa.delete(deployment_schedule).where(
-            deployment_schedule.c.id.in_(schedule_ids)
-        )
+        statement = sa.delete(deployment_schedule).where(deployment_schedule.c.id.in_(schedule_ids))
         return (await self.connection.execute(statement)).rowcount

@@ -58,8 +58,13 @@ work_pool = sa.Table(
     sa.Column(
         "default_queue_id",
         Uuid,
-        sa.ForeignKey("work_queue.id", ondelete="RESTRICT", use_alter=True, deferrable=True,
-                      initially="DEFERRED"),
+        sa.ForeignKey(
+            "work_queue.id",
+            ondelete="RESTRICT",
+            use_alter=True,
+            deferrable=True,
+            initially="DEFERRED",
+        ),
     ),
     sa.CheckConstraint("name <> ''", name="name_not_empty"),
 )

@@ -1,4 +1,4 @@
-"""Alembic environment: online migrations over asyncpg, one advisory lock so parallel starts agree."""
+"""Alembic environment: migrations over asyncpg under one advisory lock (parallel starts agree)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ async def _online(url: str) -> None:
 
 def main() -> None:
     if context.is_offline_mode():
-        context.configure(url=context.config.get_main_option("sqlalchemy.url"),
-                          target_metadata=metadata, literal_binds=True)
+        context.configure(
+            url=context.config.get_main_option("sqlalchemy.url"),
+            target_metadata=metadata,
+            literal_binds=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
         return

@@ -1,0 +1,52 @@
+"""Where the tests find RabbitMQ and PostgreSQL.
+
+`DEPLOYQ_AMQP_URL` / `DEPLOYQ_DATABASE_URL` when set; otherwise containers started with
+testcontainers when a Docker engine answers; otherwise the local defaults (127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from deployq.settings import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL
+
+
+@dataclass(frozen=True)
+class Services:
+    amqp_url: str
+    database_url: str
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def services() -> Iterator[Services]:
+    amqp = os.environ.get("DEPLOYQ_AMQP_URL")
+    database = os.environ.get("DEPLOYQ_DATABASE_URL")
+    if (amqp and database) or not _docker_answers():
+        yield Services(amqp or DEFAULT_AMQP_URL, database or DEFAULT_DATABASE_URL)
+        return
+    with contextlib.ExitStack() as stack:
+        if not amqp:
+            from testcontainers.rabbitmq import RabbitMqContainer
+
+            rabbit = stack.enter_context(RabbitMqContainer("rabbitmq:3.13"))
+            host, port = rabbit.get_container_host_ip(), rabbit.get_exposed_port(5672)
+            amqp = f"amqp://guest:guest@{host}:{port}/"
+        if not database:
+            from testcontainers.postgres import PostgresContainer
+
+            postgres = stack.enter_context(PostgresContainer("postgres:16", driver="asyncpg"))
+            database = postgres.get_connection_url()
+        yield Services(amqp, database)
