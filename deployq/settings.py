@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     body_limit: int = Field(1024 * 1024, ge=1)
     delivery_limit: int = Field(5, ge=1)
     inbox_retention: Seconds = timedelta(hours=24)
+    outbox_retention: Seconds = timedelta(hours=1)
     shutdown_grace_seconds: float = Field(30.0, gt=0)
 
     # Database pool

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from deployq.bootstrap import Deps
 from deployq.consumers.commands import CommandConsumer
+from deployq.consumers.relay import Relay
 from deployq.retry import is_transient
 
 log = logging.getLogger(__name__)
@@ -50,14 +52,39 @@ async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = N
     )
     await consumer.start()
     pruner = asyncio.create_task(prune_inbox(deps, stop), name="prune-inbox")
-    if ready is not None:
-        ready.set()
+    async with running_relay(deps) as relay_stop:
+        if ready is not None:
+            ready.set()
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping: no new commands; finishing those in hand")
+            await consumer.stop(settings.shutdown_grace_seconds)
+            relay_stop.set()
+            await pruner
+    await publish_channel.close()
+    await consume_channel.close()
+    log.info("stopped")
+
+
+@contextlib.asynccontextmanager
+async def running_relay(deps: Deps) -> AsyncIterator[asyncio.Event]:
+    """Run the outbox relay beside the caller; setting the yielded event stops it."""
+    channel = await deps.broker.channel(publisher_confirms=True)
+    relay = Relay(
+        db=deps.db,
+        database_url=deps.settings.database_url,
+        channel=channel,
+        topology=deps.topology,
+        clock=deps.clock,
+        metrics=deps.metrics,
+        retention=deps.settings.outbox_retention,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop), name="outbox-relay")
     try:
-        await stop.wait()
+        yield stop
     finally:
-        log.info("stopping: no new commands; finishing those in hand")
-        await consumer.stop(settings.shutdown_grace_seconds)
-        await pruner
-        await publish_channel.close()
-        await consume_channel.close()
-        log.info("stopped")
+        stop.set()
+        await task
+        await channel.close()

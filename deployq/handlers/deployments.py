@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from deployq.errors import NotFound
-from deployq.handlers import convert
+from deployq.handlers import announce, convert
+from deployq.handlers.runs import delete_scheduled_runs
 from deployq.handlers.schedules import (
     deployment_not_found,
     refuse_duplicate_slugs,
     replace_schedules,
 )
+from deployq.messages import events
 from deployq.messages.base import Counted, Deleted
 from deployq.messages.deployments import (
     CountDeployments,
@@ -71,12 +72,15 @@ async def create_deployment(
         raise NotFound(f"flow {flow} does not exist")
     deployment_id = row["id"]
     if not row["inserted"]:
-        await uow.runs.delete_scheduled(deployment_id, auto_only=True, future_after=now)
+        await delete_scheduled_runs(uow, deployment_id, auto_only=True, future_only=True, now=now)
         await uow.schedules.delete_all(deployment_id)
     schedules = await uow.schedules.add(
         deployment_id, [convert.schedule_values(s, now=now) for s in command.schedules], now=now
     )
-    return convert.upserted(row, schedules, work_pool_name=None)
+    result = convert.upserted(row, schedules, work_pool_name=None)
+    kind = events.DEPLOYMENT_CREATED if row["inserted"] else events.DEPLOYMENT_UPDATED
+    announce.deployment_changed(uow, kind, result, now=now)
+    return result
 
 
 async def read_deployment(command: ReadDeployment, uow: UnitOfWork, *, now: datetime) -> Deployment:
@@ -121,10 +125,10 @@ async def update_deployment(
         changes["work_queue_id"] = None
     if await uow.deployments.update(command.id, changes, now=now) is None:
         raise deployment_not_found(command.id)
-    await uow.runs.delete_scheduled(command.id, auto_only=True, future_after=now)
+    await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=True, now=now)
     if command.schedules is not None:
         await replace_schedules(uow, command.id, command.schedules, now=now)
-    return await _reread(uow, command.id)
+    return await announce.deployment_updated(uow, command.id, now=now)
 
 
 async def pause_deployment(
@@ -133,8 +137,8 @@ async def pause_deployment(
     """R59: past and future auto-scheduled runs go; pausing twice is harmless."""
     if await uow.deployments.update(command.id, {"paused": True}, now=now) is None:
         raise deployment_not_found(command.id)
-    await uow.runs.delete_scheduled(command.id, auto_only=True, future_after=None)
-    return await _reread(uow, command.id)
+    await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=False, now=now)
+    return await announce.deployment_updated(uow, command.id, now=now)
 
 
 async def resume_deployment(
@@ -143,21 +147,15 @@ async def resume_deployment(
     """R59: touching `updated` lets the scheduler's recent loop refill it at once."""
     if await uow.deployments.update(command.id, {"paused": False}, now=now) is None:
         raise deployment_not_found(command.id)
-    return await _reread(uow, command.id)
+    return await announce.deployment_updated(uow, command.id, now=now)
 
 
 async def delete_deployment(
     command: DeleteDeployment, uow: UnitOfWork, *, now: datetime
 ) -> Deleted:
     """R60: every deletable-scheduled run goes first; runs in other states stay."""
-    await uow.runs.delete_scheduled(command.id, auto_only=False, future_after=None)
+    await delete_scheduled_runs(uow, command.id, auto_only=False, future_only=False, now=now)
     if not await uow.deployments.delete(command.id):
         raise deployment_not_found(command.id)
+    announce.deployment_deleted(uow, command.id, now=now)
     return Deleted(deleted=True)
-
-
-async def _reread(uow: UnitOfWork, deployment_id: UUID) -> Deployment:
-    row = await uow.deployments.get(deployment_id)
-    if row is None:  # pragma: no cover - the row is locked by this transaction
-        raise deployment_not_found(deployment_id)
-    return convert.deployment(row)

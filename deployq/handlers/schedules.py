@@ -9,7 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from deployq.errors import Conflict, NotFound, ValidationFailed
-from deployq.handlers import convert
+from deployq.handlers import announce, convert
+from deployq.handlers.runs import delete_scheduled_runs
 from deployq.messages.base import Deleted
 from deployq.messages.schedules import (
     CreateSchedules,
@@ -91,8 +92,10 @@ async def replace_schedules(
     )
 
 
-async def _require_deployment(uow: UnitOfWork, deployment_id: UUID, *, lock: bool) -> None:
-    if not await uow.deployments.exists(deployment_id, lock=lock):
+async def _touch(uow: UnitOfWork, deployment_id: UUID, *, now: datetime) -> None:
+    """A schedule change is a change of its deployment: lock the row (the scheduler's lock,
+    R74) and touch `updated`, so the recent loop refills it within seconds (R73)."""
+    if await uow.deployments.update(deployment_id, {}, now=now) is None:
         raise deployment_not_found(deployment_id)
 
 
@@ -101,12 +104,13 @@ async def create_deployment_schedules(
 ) -> list[DeploymentSchedule]:
     """R61: adds schedules; deletes no runs. A slug already taken is a conflict."""
     refuse_duplicate_slugs(s.slug for s in command.schedules)
-    await _require_deployment(uow, command.deployment_id, lock=True)
+    await _touch(uow, command.deployment_id, now=now)
     rows = await uow.schedules.add(
         command.deployment_id,
         [convert.schedule_values(s, now=now) for s in command.schedules],
         now=now,
     )
+    await announce.deployment_updated(uow, command.deployment_id, now=now)
     return [convert.schedule(r) for r in rows]
 
 
@@ -114,7 +118,8 @@ async def read_deployment_schedules(
     command: ReadSchedules, uow: UnitOfWork, *, now: datetime
 ) -> list[DeploymentSchedule]:
     """R62: most recently updated first."""
-    await _require_deployment(uow, command.deployment_id, lock=False)
+    if not await uow.deployments.exists(command.deployment_id):
+        raise deployment_not_found(command.deployment_id)
     active = command.filter.active.eq_ if command.filter and command.filter.active else None
     rows = await uow.schedules.for_deployment(command.deployment_id, active=active)
     return [convert.schedule(r) for r in rows]
@@ -124,14 +129,17 @@ async def update_deployment_schedule(
     command: UpdateSchedule, uow: UnitOfWork, *, now: datetime
 ) -> ScheduleUpdated:
     """R63: fields given as null are left alone; future auto runs of the deployment go."""
-    await _require_deployment(uow, command.deployment_id, lock=True)
+    await _touch(uow, command.deployment_id, now=now)
     values = command.model_dump(include=set(convert.SCHEDULE_FIELDS), exclude_none=True)
     if command.schedule is not None:
         values["schedule"] = convert.resolve_schedule(command.schedule, now=now)
     row = await uow.schedules.update(command.deployment_id, command.schedule_id, values, now=now)
     if row is None:
         raise schedule_not_found(command.deployment_id, command.schedule_id)
-    await uow.runs.delete_scheduled(command.deployment_id, auto_only=True, future_after=now)
+    await delete_scheduled_runs(
+        uow, command.deployment_id, auto_only=True, future_only=True, now=now
+    )
+    await announce.deployment_updated(uow, command.deployment_id, now=now)
     return ScheduleUpdated(updated=True)
 
 
@@ -139,10 +147,13 @@ async def delete_deployment_schedule(
     command: DeleteSchedule, uow: UnitOfWork, *, now: datetime
 ) -> Deleted:
     """R64: the deployment's auto-scheduled runs go (past ones too); the scheduler refills."""
-    await _require_deployment(uow, command.deployment_id, lock=True)
+    await _touch(uow, command.deployment_id, now=now)
     if not await uow.schedules.delete(command.deployment_id, command.schedule_id):
         raise schedule_not_found(command.deployment_id, command.schedule_id)
-    await uow.runs.delete_scheduled(command.deployment_id, auto_only=True, future_after=None)
+    await delete_scheduled_runs(
+        uow, command.deployment_id, auto_only=True, future_only=False, now=now
+    )
+    await announce.deployment_updated(uow, command.deployment_id, now=now)
     return Deleted(deleted=True)
 
 
@@ -150,9 +161,12 @@ async def delete_deployment_schedules(
     command: DeleteAllSchedules, uow: UnitOfWork, *, now: datetime
 ) -> SchedulesDeleted:
     """R65: also drops auto-scheduled runs, so none dangle from schedules that are gone."""
-    await _require_deployment(uow, command.deployment_id, lock=True)
+    await _touch(uow, command.deployment_id, now=now)
     removed = await uow.schedules.delete_all(command.deployment_id)
-    await uow.runs.delete_scheduled(command.deployment_id, auto_only=True, future_after=None)
+    await delete_scheduled_runs(
+        uow, command.deployment_id, auto_only=True, future_only=False, now=now
+    )
+    await announce.deployment_updated(uow, command.deployment_id, now=now)
     return SchedulesDeleted(deleted=removed)
 
 

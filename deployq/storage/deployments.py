@@ -82,12 +82,8 @@ class DeploymentRepository:
         ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
         return (await self.connection.execute(statement)).mappings().one_or_none()
 
-    async def exists(self, deployment_id: UUID, *, lock: bool = False) -> bool:
-        """`lock` takes the row lock the scheduler takes, so schedule changes and run
-        generation for one deployment never interleave (R74)."""
+    async def exists(self, deployment_id: UUID) -> bool:
         statement = sa.select(deployment.c.id).where(deployment.c.id == deployment_id)
-        if lock:
-            statement = statement.with_for_update()
         return (await self.connection.execute(statement)).first() is not None
 
     async def get(self, deployment_id: UUID) -> RowMapping | None:

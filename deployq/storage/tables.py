@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import BYTEA, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, BYTEA, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 metadata = sa.MetaData(
@@ -227,15 +227,21 @@ inbox = sa.Table(
 )
 
 # CONTRACT §4: events written in the transaction that caused them, published by the relay after
-# commit. `seq` gives commit order per deployment; `sent_at` is set only after a publisher confirm.
+# commit. One row holds the events of one transaction (a scheduler pass creating a thousand runs
+# writes one row, not a thousand). Every transaction that writes events for a deployment holds
+# that deployment's row lock, so `seq` order is commit order per deployment. `sent_at` is set
+# only after every event of the row was confirmed by the broker.
 outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("seq", sa.BigInteger, sa.Identity(always=True), primary_key=True),
-    sa.Column("event_id", Uuid, nullable=False, unique=True),
-    sa.Column("routing_key", sa.Text, nullable=False),
-    sa.Column("body", BYTEA, nullable=False),
+    sa.Column("event_ids", ARRAY(Uuid), nullable=False),
+    sa.Column("routing_keys", ARRAY(sa.Text), nullable=False),
+    sa.Column("types", ARRAY(sa.Text), nullable=False),
+    sa.Column("bodies", ARRAY(BYTEA), nullable=False),
     sa.Column("created", Instant, nullable=False, server_default=NOW),
     sa.Column("sent_at", Instant),
     sa.Index("ix_outbox__unsent", "seq", postgresql_where=sa.text("sent_at IS NULL")),
 )
+
+OUTBOX_CHANNEL = "deployq_outbox"

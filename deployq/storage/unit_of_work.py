@@ -6,9 +6,11 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deployq.messages.events import Event
 from deployq.storage.deployments import DeploymentRepository
 from deployq.storage.flows import FlowRepository
 from deployq.storage.inbox import InboxRepository
+from deployq.storage.outbox import OutboxRepository
 from deployq.storage.runs import RunRepository
 from deployq.storage.schedules import ScheduleRepository
 from deployq.storage.system import SystemRepository
@@ -20,6 +22,12 @@ class UnitOfWork:
     def __init__(self, connection: AsyncConnection, *, read_only: bool = False) -> None:
         self.connection = connection
         self.read_only = read_only
+        self.events: list[Event] = []
+
+    def emit(self, *events: Event) -> None:
+        """Announce events; they are written to the outbox by `commit`, so they exist only if
+        the change that caused them commits."""
+        self.events.extend(events)
 
     @cached_property
     def flows(self) -> FlowRepository:
@@ -45,5 +53,12 @@ class UnitOfWork:
     def system(self) -> SystemRepository:
         return SystemRepository(self.connection)
 
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self.connection)
+
     async def commit(self) -> None:
+        if self.events:
+            await self.outbox.add(self.events)
+            self.events = []
         await self.connection.commit()

@@ -39,15 +39,24 @@ def upgrade() -> None:
     op.create_index(op.f('ix_inbox__handled_at'), 'inbox', ['handled_at'], unique=False)
     op.create_table('outbox',
     sa.Column('seq', sa.BigInteger(), sa.Identity(always=True), nullable=False),
-    sa.Column('event_id', sa.UUID(), nullable=False),
-    sa.Column('routing_key', sa.Text(), nullable=False),
-    sa.Column('body', postgresql.BYTEA(), nullable=False),
+    sa.Column('event_ids', postgresql.ARRAY(sa.UUID()), nullable=False),
+    sa.Column('routing_keys', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('types', postgresql.ARRAY(sa.Text()), nullable=False),
+    sa.Column('bodies', postgresql.ARRAY(postgresql.BYTEA()), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_outbox')),
-    sa.UniqueConstraint('event_id', name=op.f('uq_outbox__event_id'))
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_outbox'))
     )
     op.create_index('ix_outbox__unsent', 'outbox', ['seq'], unique=False, postgresql_where=sa.text('sent_at IS NULL'))
+    # Wake the relay when events commit (a notification is delivered only on commit).
+    op.execute(
+        "CREATE FUNCTION deployq_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_notify('deployq_outbox', ''); RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION deployq_outbox_notify()"
+    )
     op.create_table('work_pool',
     sa.Column('id', sa.UUID(), server_default=sa.text('gen_random_uuid()'), nullable=False),
     sa.Column('created', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -209,6 +218,8 @@ def downgrade() -> None:
     op.drop_table('flow_run')
     op.drop_table('work_pool')
     op.drop_index('ix_outbox__unsent', table_name='outbox', postgresql_where=sa.text('sent_at IS NULL'))
+    op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+    op.execute("DROP FUNCTION IF EXISTS deployq_outbox_notify()")
     op.drop_table('outbox')
     op.drop_index(op.f('ix_inbox__handled_at'), table_name='inbox')
     op.drop_table('inbox')

@@ -1,0 +1,47 @@
+"""The events handlers emit (CONTRACT §4); they reach the outbox only if the change commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import pydantic_core
+
+from deployq.errors import NotFound
+from deployq.handlers import convert
+from deployq.messages import events
+from deployq.messages.deployments import Deployment
+from deployq.storage.unit_of_work import UnitOfWork
+
+
+def runs_deleted(uow: UnitOfWork, rows: Iterable[Mapping[Any, Any]], *, now: datetime) -> None:
+    uow.emit(
+        *(
+            events.flow_run_deleted(r["deployment_id"], r["id"], r["scheduled_time"], time=now)
+            for r in rows
+        )
+    )
+
+
+def deployment_changed(
+    uow: UnitOfWork, type_: str, deployment: Deployment, *, now: datetime
+) -> None:
+    data = pydantic_core.to_json(deployment, exclude={"outcome"})
+    uow.emit(events.deployment_changed(type_, deployment.id, data, time=now))
+
+
+async def deployment_updated(uow: UnitOfWork, deployment_id: UUID, *, now: datetime) -> Deployment:
+    """Read the deployment as this transaction left it, and announce it as updated."""
+    row = await uow.deployments.get(deployment_id)
+    if row is None:  # pragma: no cover - callers hold the row lock
+        raise NotFound(f"deployment {deployment_id} does not exist")
+    deployment = convert.deployment(row)
+    deployment_changed(uow, events.DEPLOYMENT_UPDATED, deployment, now=now)
+    return deployment
+
+
+def deployment_deleted(uow: UnitOfWork, deployment_id: UUID, *, now: datetime) -> None:
+    data = pydantic_core.to_json({"id": deployment_id})
+    uow.emit(events.deployment_changed(events.DEPLOYMENT_DELETED, deployment_id, data, time=now))

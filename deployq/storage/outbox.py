@@ -1,0 +1,70 @@
+"""The outbox (CONTRACT §4): events written with the change that caused them, relayed later."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from deployq.messages.events import Event
+from deployq.storage.tables import outbox
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    seq: int
+    events: list[Event]
+
+
+class OutboxRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def add(self, events: Sequence[Event]) -> None:
+        """All of a transaction's events go in one row, in the order they happened."""
+        if not events:
+            return
+        await self.connection.execute(
+            sa.insert(outbox).values(
+                event_ids=[e.id for e in events],
+                routing_keys=[e.routing_key for e in events],
+                types=[e.type for e in events],
+                bodies=[e.body for e in events],
+            )
+        )
+
+    async def pending(self, limit: int) -> list[Pending]:
+        statement = (
+            sa.select(
+                outbox.c.seq,
+                outbox.c.event_ids,
+                outbox.c.routing_keys,
+                outbox.c.types,
+                outbox.c.bodies,
+            )
+            .where(outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(limit)
+        )
+        rows = (await self.connection.execute(statement)).all()
+        return [
+            Pending(seq, [Event(*parts) for parts in zip(ids, keys, types, bodies, strict=True)])
+            for seq, ids, keys, types, bodies in rows
+        ]
+
+    async def mark_sent(self, seqs: Sequence[int], *, now: datetime) -> None:
+        statement = sa.update(outbox).where(outbox.c.seq.in_(seqs)).values(sent_at=now)
+        await self.connection.execute(statement)
+
+    async def purge(self, sent_before: datetime) -> int:
+        statement = sa.delete(outbox).where(outbox.c.sent_at < sent_before)
+        return (await self.connection.execute(statement)).rowcount
+
+    async def unsent(self) -> int:
+        statement = sa.select(
+            sa.func.coalesce(sa.func.sum(sa.func.cardinality(outbox.c.event_ids)), 0)
+        ).where(outbox.c.sent_at.is_(None))
+        return int((await self.connection.execute(statement)).scalar_one())
