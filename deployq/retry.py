@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 # SQLSTATE classes and codes worth another try: connection exceptions, serialization failure,
 # deadlock, too many connections, server shutting down, cannot connect now.
@@ -24,7 +25,9 @@ def _sqlstate(error: BaseException) -> str:
 def is_transient(error: BaseException) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, InterfaceError | OperationalError | ConnectionError | TimeoutError):
+    if isinstance(
+        error, InterfaceError | OperationalError | PoolTimeout | ConnectionError | TimeoutError
+    ):
         return True
     if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.InterfaceError | OSError):
         return True

@@ -24,9 +24,15 @@ def _docker_answers() -> bool:
     try:
         import docker
 
-        docker.from_env(timeout=2).ping()
+        client = docker.from_env(timeout=2)
     except Exception:
         return False
+    try:
+        client.ping()
+    except Exception:
+        return False
+    finally:
+        client.close()
     return True
 
 

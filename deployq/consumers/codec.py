@@ -66,7 +66,7 @@ def parse_deadline(headers: Mapping[str, Any] | None) -> datetime | None:
     if raw is None:
         return None
     try:
-        deadline = datetime.fromisoformat(raw.strip())
+        deadline = datetime.fromisoformat(raw.strip().upper())  # RFC 3339 allows `t` and `z`
     except ValueError:
         raise InvalidMessage(f"header deadline {raw!r} is not an RFC 3339 date-time") from None
     if deadline.tzinfo is None:

@@ -37,7 +37,9 @@ class Outcome:
 
 def incoming(message: AbstractIncomingMessage) -> codec.Incoming:
     headers = message.headers or {}
-    count = headers.get("x-delivery-count", 0)
+    # The broker's count is only meaningful on a redelivery; a re-published message may carry
+    # a stale one in its headers.
+    count = headers.get("x-delivery-count", 0) if message.redelivered else 0
     return codec.Incoming(
         body=message.body,
         routing_key=message.routing_key or "",

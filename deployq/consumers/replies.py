@@ -22,12 +22,31 @@ def reply_message(answer: Answer, *, command: str, correlation_id: str | None) -
     )
 
 
+class _Unset(str):
+    """An empty `message_id` that the AMQP client does not replace with a random one.
+
+    The client library fills in a message_id whenever it is falsy, but an empty string is
+    left off the wire: a dead letter of a message without an id must stay without one, or a
+    re-published dead letter would carry an idempotency key its sender never chose.
+    """
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+
+NO_MESSAGE_ID = _Unset("")
+# Broker bookkeeping that must not follow a dead letter back in when it is re-published.
+BROKER_HEADERS = ("x-delivery-count",)
+
+
 def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Message:
     """The original properties and body, unchanged, plus the two reason headers (CONTRACT §5)."""
-    headers = dict(original.headers or {})
+    headers = {k: v for k, v in (original.headers or {}).items() if k not in BROKER_HEADERS}
     headers[ERROR_CODE] = code
     headers[ERROR_MESSAGE] = reason[:4000]
-    return Message(
+    letter = Message(
         original.body,
         headers=headers,
         content_type=original.content_type,
@@ -43,6 +62,9 @@ def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Me
         user_id=None,
         app_id=original.app_id,
     )
+    if not original.message_id:
+        letter.message_id = NO_MESSAGE_ID  # set after construction, which would str() it
+    return letter
 
 
 async def publish_reply(
