@@ -86,6 +86,31 @@ def worker(
 
 
 @app.command()
+def scheduler(
+    settings_file: SettingsFile = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate", help="Apply the schema before scheduling.")
+    ] = False,
+) -> None:
+    """Keep scheduled runs materialised (and relay events) until SIGTERM."""
+    from deployq import scheduler as service
+    from deployq.bootstrap import lifespan
+    from deployq.storage.migrate import upgrade
+
+    settings = _settings(settings_file)
+    if migrate_first:
+        upgrade(settings.database_url)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        async with lifespan(settings) as deps:
+            await service.serve(deps, stop)
+
+    _run(main())
+
+
+@app.command()
 def call(
     command: Annotated[str, typer.Argument(help="Command name, e.g. deployment.read")],
     body: Annotated[str, typer.Argument(help="JSON object")] = "{}",

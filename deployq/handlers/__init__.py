@@ -10,11 +10,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from deployq.handlers import deployments, flows, schedules, system
+from deployq.handlers import (
+    deployments,
+    flows,
+    runs,
+    schedules,
+    system,
+    work_pools,
+    work_queues,
+)
 from deployq.messages import deployments as d
 from deployq.messages import flows as f
+from deployq.messages import runs as r
 from deployq.messages import schedules as sc
 from deployq.messages import system as s
+from deployq.messages import work_pools as wp
+from deployq.messages import work_queues as wq
 from deployq.messages.base import Command, Result
 from deployq.storage.unit_of_work import UnitOfWork
 
@@ -43,6 +54,21 @@ HANDLERS: dict[type[Command], Handler] = {
     sc.UpdateSchedule: schedules.update_deployment_schedule,
     sc.DeleteSchedule: schedules.delete_deployment_schedule,
     sc.DeleteAllSchedules: schedules.delete_deployment_schedules,
+    r.ScheduleRuns: runs.schedule_runs,
+    r.ReadFlowRun: runs.read_flow_run,
+    r.ListFlowRuns: runs.read_flow_runs,
+    r.CountFlowRuns: runs.count_flow_runs,
+    wp.CreateWorkPool: work_pools.create_work_pool,
+    wp.ReadWorkPool: work_pools.read_work_pool,
+    wp.ListWorkPools: work_pools.read_work_pools,
+    wp.UpdateWorkPool: work_pools.update_work_pool,
+    wp.DeleteWorkPool: work_pools.delete_work_pool,
+    wq.CreateWorkQueue: work_queues.create_work_queue,
+    wq.ReadWorkQueue: work_queues.read_work_queue,
+    wq.ListWorkQueues: work_queues.read_work_queues,
+    wq.UpdateWorkQueue: work_queues.update_work_queue,
+    wq.DeleteWorkQueue: work_queues.delete_work_queue,
+    wq.CheckWorkQueues: work_queues.check_work_queues_for_deployment,
 }
 
 # Routing key → command model; derived so a command cannot be routable without a handler.

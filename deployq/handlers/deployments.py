@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from deployq.errors import NotFound
-from deployq.handlers import announce, convert
+from deployq.handlers import announce, convert, routing
 from deployq.handlers.runs import delete_scheduled_runs
 from deployq.handlers.schedules import (
     deployment_not_found,
@@ -59,6 +59,9 @@ async def create_deployment(
     if command.id is not None:
         values["id"] = command.id
     changes = _columns(command, command.model_fields_set - KEPT_ON_UPSERT)
+    route = await routing.resolve_work_queue(uow, command, now=now)
+    if route is not None:  # R53; on the update path only when the request named a pool/queue
+        values["work_queue_id"] = changes["work_queue_id"] = route.work_queue_id
     row = await uow.deployments.upsert(
         flow_id=command.flow_id,
         flow_name=command.flow_name,
@@ -77,7 +80,8 @@ async def create_deployment(
     schedules = await uow.schedules.add(
         deployment_id, [convert.schedule_values(s, now=now) for s in command.schedules], now=now
     )
-    result = convert.upserted(row, schedules, work_pool_name=None)
+    pool_name = await routing.work_pool_name(uow, row, route)
+    result = convert.upserted(row, schedules, work_pool_name=pool_name)
     kind = events.DEPLOYMENT_CREATED if row["inserted"] else events.DEPLOYMENT_UPDATED
     announce.deployment_changed(uow, kind, result, now=now)
     return result
@@ -121,8 +125,9 @@ async def update_deployment(
 ) -> Deployment:
     """Exclude-unset update (R56); drops future auto runs even when nothing changed (R57)."""
     changes = _columns(command, command.model_fields_set)
-    if "work_pool_name" in command.model_fields_set and command.work_pool_name is None:
-        changes["work_queue_id"] = None
+    route = await routing.resolve_work_queue(uow, command, now=now)
+    if route is not None:  # R53, and R56's `work_pool_name: null`
+        changes["work_queue_id"] = route.work_queue_id
     if await uow.deployments.update(command.id, changes, now=now) is None:
         raise deployment_not_found(command.id)
     await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=True, now=now)

@@ -39,8 +39,11 @@ def refuse_duplicate_slugs(slugs: Iterable[str | None]) -> None:
 
 
 def _change_values(given: ScheduleChange, *, now: datetime) -> dict[str, Any]:
-    """Columns a slug-matched schedule takes from the request: only the fields it carried."""
-    values = given.model_dump(include=given.model_fields_set & set(convert.SCHEDULE_FIELDS))
+    """Columns a slug-matched schedule takes from the request: the fields it carried, except
+    nulls, which leave the stored value alone (as R63 does for schedule updates)."""
+    values = given.model_dump(
+        include=given.model_fields_set & set(convert.SCHEDULE_FIELDS), exclude_none=True
+    )
     if given.schedule is not None:
         values["schedule"] = convert.resolve_schedule(given.schedule, now=now)
     return values

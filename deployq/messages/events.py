@@ -50,10 +50,19 @@ def event(type_: str, routing_key: str, subject: str, data: bytes, *, time: date
     return Event(event_id, routing_key, type_, body)
 
 
-def flow_run_created(deployment_id: UUID, run_id: UUID, data: bytes, *, time: datetime) -> Event:
+def flow_run_created(
+    deployment_id: UUID | str, run_id: UUID | str, data: bytes, *, time: datetime
+) -> Event:
     return event(
         FLOW_RUN_CREATED, f"flow_run.created.{deployment_id}", str(run_id), data, time=time
     )
+
+
+def _driver_uuid(value: object) -> str:
+    """asyncpg returns its own UUID subclass, which orjson refuses; write it as a UUID."""
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def flow_run_deleted(
@@ -61,6 +70,7 @@ def flow_run_deleted(
 ) -> Event:
     data = orjson.dumps(
         {"id": run_id, "deployment_id": deployment_id, "scheduled_time": scheduled_time},
+        default=_driver_uuid,
         option=orjson.OPT_UTC_Z,
     )
     return event(

@@ -139,6 +139,8 @@ deployment_schedule = sa.Table(
     sa.Column("catchup", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("deployment_id", "slug"),
     sa.Index(None, "deployment_id", "updated"),
+    # The scheduler's recent loop (R73) finds schedules changed in the last seconds.
+    sa.Index(None, "updated"),
 )
 
 flow_run = sa.Table(
@@ -238,6 +240,7 @@ outbox = sa.Table(
     sa.Column("event_ids", ARRAY(Uuid), nullable=False),
     sa.Column("routing_keys", ARRAY(sa.Text), nullable=False),
     sa.Column("types", ARRAY(sa.Text), nullable=False),
+    # Compressed with lz4 where the server has it (migration 0002): a pass writes ~1 KB a run.
     sa.Column("bodies", ARRAY(BYTEA), nullable=False),
     sa.Column("created", Instant, nullable=False, server_default=NOW),
     sa.Column("sent_at", Instant),

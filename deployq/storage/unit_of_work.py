@@ -13,7 +13,10 @@ from deployq.storage.inbox import InboxRepository
 from deployq.storage.outbox import OutboxRepository
 from deployq.storage.runs import RunRepository
 from deployq.storage.schedules import ScheduleRepository
+from deployq.storage.scheduling import SchedulingRepository
 from deployq.storage.system import SystemRepository
+from deployq.storage.work_pools import WorkPoolRepository
+from deployq.storage.work_queues import WorkQueueRepository
 
 
 class UnitOfWork:
@@ -44,6 +47,18 @@ class UnitOfWork:
     @cached_property
     def runs(self) -> RunRepository:
         return RunRepository(self.connection)
+
+    @cached_property
+    def scheduling(self) -> SchedulingRepository:
+        return SchedulingRepository(self.connection)
+
+    @cached_property
+    def work_pools(self) -> WorkPoolRepository:
+        return WorkPoolRepository(self.connection)
+
+    @cached_property
+    def work_queues(self) -> WorkQueueRepository:
+        return WorkQueueRepository(self.connection)
 
     @cached_property
     def inbox(self) -> InboxRepository:

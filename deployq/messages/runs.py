@@ -1,0 +1,146 @@
+"""Flow-run commands and the FlowRun result (R6, R66–R69; CONTRACT §2).
+
+deployq creates scheduled runs and lets upstream services read them; what happens to a run after
+it is scheduled belongs to the runtime, so there are no run-changing commands here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from deployq.messages.base import (
+    Actor,
+    Command,
+    Instant,
+    Json,
+    Labels,
+    Limit,
+    Offset,
+    Page,
+    Result,
+    Timestamps,
+    Wire,
+)
+
+StateType = Literal[
+    "SCHEDULED",
+    "PENDING",
+    "RUNNING",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "CRASHED",
+    "PAUSED",
+    "CANCELLING",
+]
+
+
+class ScheduleRuns(Command):
+    """R66: every bound optional; the defaults are the spec's, not the scheduler's settings.
+
+    `min_time` is a number of seconds, like every duration on the wire.
+    """
+
+    command = "deployment.schedule_runs"
+    writes = True
+
+    deployment_id: UUID
+    start_time: Instant | None = None
+    end_time: Instant | None = None
+    min_time: Annotated[float, Field(ge=0)] | None = None
+    min_runs: Annotated[int, Field(ge=0)] | None = None
+    max_runs: Annotated[int, Field(ge=0)] | None = None
+
+
+class ScheduledRuns(Result):
+    """Ids of the runs this call created; runs that already existed are not repeated (R69)."""
+
+    run_ids: list[UUID]
+
+
+class ReadFlowRun(Command):
+    command = "flow_run.read"
+    writes = False
+
+    id: UUID
+
+
+class FlowRunSort(StrEnum):
+    EXPECTED_START_TIME_ASC = "EXPECTED_START_TIME_ASC"
+    EXPECTED_START_TIME_DESC = "EXPECTED_START_TIME_DESC"
+    CREATED_DESC = "CREATED_DESC"
+    NAME_ASC = "NAME_ASC"
+
+
+class FlowRunFilters(Wire):
+    """What `flow_run.list` and `flow_run.count` share; criteria combine with AND.
+
+    `scheduled_after` / `scheduled_before` bound `expected_start_time`, both inclusive.
+    """
+
+    deployment_id: UUID | None = None
+    state_type: list[StateType] | None = None
+    scheduled_after: Instant | None = None
+    scheduled_before: Instant | None = None
+    auto_scheduled: bool | None = None
+
+
+class ListFlowRuns(FlowRunFilters, Command):
+    command = "flow_run.list"
+    writes = False
+
+    sort: FlowRunSort = FlowRunSort.EXPECTED_START_TIME_ASC
+    offset: Offset = 0
+    limit: Limit = 200
+
+
+class CountFlowRuns(FlowRunFilters, Command):
+    command = "flow_run.count"
+    writes = False
+
+
+class StateDetails(Result):
+    scheduled_time: datetime | None
+
+
+class FlowRunState(Result):
+    id: UUID
+    type: StateType
+    name: str
+    timestamp: datetime
+    message: str | None
+    state_details: StateDetails
+
+
+class FlowRun(Timestamps):
+    """R6. Field order is the JSON order; `convert.flow_run_data` builds the same object."""
+
+    name: str
+    flow_id: UUID
+    deployment_id: UUID | None
+    deployment_version: str | None
+    work_queue_name: str | None
+    work_queue_id: UUID | None
+    parameters: Json
+    idempotency_key: str | None
+    tags: list[str]
+    labels: Labels
+    auto_scheduled: bool
+    run_count: int
+    state_type: StateType
+    state_name: str
+    expected_start_time: datetime | None
+    next_scheduled_start_time: datetime | None
+    infrastructure_document_id: UUID | None
+    created_by: Actor | None
+    state_id: UUID | None
+    state: FlowRunState | None
+
+
+class FlowRuns(Page):
+    items: list[FlowRun]

@@ -1,0 +1,68 @@
+"""Work pools and queues for the integration tests, made through their own handlers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from deployq.handlers.work_pools import create_work_pool, read_work_pool
+from deployq.handlers.work_queues import (
+    check_work_queues_for_deployment,
+    create_work_queue,
+    read_work_queue,
+)
+from deployq.messages.work_pools import CreateWorkPool, ReadWorkPool, WorkPool
+from deployq.messages.work_queues import CheckWorkQueues, CreateWorkQueue, ReadWorkQueue, WorkQueue
+from deployq.storage.database import Database
+from deployq.storage.tables import deployment, work_queue
+from tests.integration.builders import read, write
+from tests.support import unique
+
+
+async def make_pool(db: Database, now: datetime, **fields: Any) -> WorkPool:
+    body = {"name": unique("pool"), **fields}
+    return await write(db, create_work_pool, CreateWorkPool.model_validate(body), now=now)
+
+
+async def make_queue(db: Database, now: datetime, pool: str | None, **fields: Any) -> WorkQueue:
+    body = {"name": unique("queue"), **fields}
+    if pool is not None:
+        body["work_pool_name"] = pool
+    return await write(db, create_work_queue, CreateWorkQueue.model_validate(body), now=now)
+
+
+async def pool_named(db: Database, now: datetime, name: str) -> WorkPool:
+    return await read(db, read_work_pool, ReadWorkPool(name=name), now=now)
+
+
+async def queue_named(db: Database, now: datetime, pool: str | None, name: str) -> WorkQueue:
+    command = ReadWorkQueue.model_validate({"work_pool_name": pool, "name": name})
+    return await read(db, read_work_queue, command, now=now)
+
+
+async def admitting(db: Database, now: datetime, deployment_id: UUID) -> list[WorkQueue]:
+    command = CheckWorkQueues(deployment_id=deployment_id)
+    return await read(db, check_work_queues_for_deployment, command, now=now)
+
+
+async def stored_filter(db: Database, queue_id: UUID) -> tuple[bool, Any]:
+    """(is SQL NULL, the JSON value) of a queue's `filter` column, told apart as stored."""
+    async with db.reading() as uow:
+        statement = sa.select(work_queue.c.filter.is_(None), work_queue.c.filter).where(
+            work_queue.c.id == queue_id
+        )
+        row = (await uow.connection.execute(statement)).one()
+    return bool(row[0]), row[1]
+
+
+async def deployment_queue(db: Database, deployment_id: UUID) -> tuple[UUID | None, str | None]:
+    """The stored (`work_queue_id`, `work_queue_name`) of a deployment."""
+    async with db.reading() as uow:
+        statement = sa.select(deployment.c.work_queue_id, deployment.c.work_queue_name).where(
+            deployment.c.id == deployment_id
+        )
+        row = (await uow.connection.execute(statement)).one()
+    return row[0], row[1]
