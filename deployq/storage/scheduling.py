@@ -44,35 +44,28 @@ _FUTURE_AUTO = sa.text("r.auto_scheduled AND r.state_type = 'SCHEDULED'")
 _HAS_ACTIVE_SCHEDULE = sa.select(s.id).where(s.deployment_id == d.id, s.active).exists()
 
 
+def _future_runs(now: datetime) -> sa.Select[tuple[datetime | None]]:
+    """The schedule's future auto runs' start times (an index range scan per schedule)."""
+    start = _run.c.next_scheduled_start_time
+    return sa.select(start).where(_run.c.schedule_id == s.id, _FUTURE_AUTO, start >= now)
+
+
 def _starved(now: datetime, min_runs: int, min_time: timedelta) -> sa.ColumnElement[bool]:
     """R71, per schedule: an active schedule with fewer than `min_runs` future auto runs, or
-    none at or after now + min_time."""
-    # Fewer than min_runs ⟺ there is no min_runs-th future run (an index range scan).
-    too_few: sa.ColumnElement[bool] = sa.false()
-    if min_runs > 0:
-        nth = (
-            sa.select(_run.c.next_scheduled_start_time)
-            .where(
-                _run.c.schedule_id == s.id, _FUTURE_AUTO, _run.c.next_scheduled_start_time >= now
-            )
-            .order_by(_run.c.next_scheduled_start_time)
-            .offset(min_runs - 1)
-            .limit(1)
-            .scalar_subquery()
-        )
-        too_few = nth.is_(None)
-    covered = (
-        sa.select(_run.c.id)
-        .where(
-            _run.c.schedule_id == s.id,
-            _FUTURE_AUTO,
-            _run.c.next_scheduled_start_time >= now + min_time,
-        )
-        .exists()
-    )
-    return (
-        sa.select(s.id).where(s.deployment_id == d.id, s.active, sa.or_(too_few, ~covered)).exists()
-    )
+    whose latest one is before now + min_time (or that has none).
+
+    Both are ORDER BY … LIMIT 1 subqueries on purpose: an EXISTS here may be planned as a hashed
+    subplan over every future run, which makes a pass cost grow with the runs, not the schedules.
+    """
+    start = _run.c.next_scheduled_start_time
+    latest = _future_runs(now).order_by(start.desc()).limit(1).scalar_subquery()
+    # Latest before now + min_time, or none at all (NULL >= … is NULL: coalesced to starved).
+    starved = [sa.not_(sa.func.coalesce(latest >= now + min_time, sa.false()))]
+    if min_runs > 1:
+        # Fewer than min_runs ⟺ there is no min_runs-th future run.
+        nth = _future_runs(now).order_by(start).offset(min_runs - 1).limit(1).scalar_subquery()
+        starved.append(nth.is_(None))
+    return sa.select(s.id).where(s.deployment_id == d.id, s.active, sa.or_(*starved)).exists()
 
 
 def _recent(since: datetime) -> sa.ColumnElement[bool]:

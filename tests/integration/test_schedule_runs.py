@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+import sqlalchemy as sa
 
 from deployq.errors import NotFound
 from deployq.handlers.deployments import delete_deployment, pause_deployment, update_deployment
@@ -34,6 +36,7 @@ from tests.integration.runs_support import (
     state_rows,
     times,
 )
+from tests.support import wait_until
 
 NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
 SOON = NOW + timedelta(seconds=1)  # "anchor just after start"
@@ -301,3 +304,33 @@ async def test_delete_removes_every_scheduled_run_and_keeps_the_rest(db: Databas
     await write(db, delete_deployment, DeleteDeployment(id=dep.id), now=NOW)
 
     assert await existing_runs(db, past + future) == {future[0]: dep.id}
+
+
+async def test_waits_for_a_concurrent_update_and_uses_its_schedules(db: Database) -> None:
+    """R74: an update holding the deployment's lock makes schedule_runs wait, and the runs are
+    computed from the schedules the update committed, never from the ones it replaced."""
+    flow = await make_flow(db, NOW)
+    dep = await make_deployment(db, flow.id, NOW, schedules=[interval(3600, SOON)])
+    change = UpdateDeployment.model_validate(
+        {"id": dep.id, "schedules": [interval(1800, SOON + QUARTER)]}
+    )
+
+    async with db.transaction() as updating:
+        await update_deployment(change, updating, now=NOW)
+        waiting = asyncio.create_task(schedule(db, dep.id, NOW))
+
+        async def blocked() -> bool:
+            async with db.reading() as uow:
+                statement = sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'"
+                )
+                return bool((await uow.connection.execute(statement)).scalar_one())
+
+        await wait_until(blocked)
+        assert not waiting.done()
+        await updating.commit()
+
+    created = await waiting
+    assert len(created) == 3
+    assert await times(db, dep.id) == grid(SOON + QUARTER, HOUR / 2, 3)

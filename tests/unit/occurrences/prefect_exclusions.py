@@ -61,12 +61,15 @@ def _ambiguous(moment: datetime) -> bool:
 def _interval_exclusion(case: Case, ours: list[datetime]) -> str | None:
     spec = case.spec
     assert isinstance(spec, IntervalSpec)
-    days, rest = spec.interval.days, spec.interval - timedelta(days=spec.interval.days)
     local_bounds = [case.start] + ([case.end] if case.end else [])
     if any(_ambiguous(bound.astimezone(ZoneInfo(spec.timezone))) for bound in local_bounds):
         return "R10-bounds"
-    if not days:
+    if not spec.interval.days:
         return "W4" if any(moment.fold for moment in ours) else None
+    return _day_interval_exclusion(case, spec, ours)
+
+
+def _day_interval_exclusion(case: Case, spec: IntervalSpec, ours: list[datetime]) -> str | None:
     count = case.n if case.n is not None else (1000 if case.end else 1)
     reach = case.start + spec.interval * (count + 1) + timedelta(days=2)
     window_end = min(case.end, reach) if case.end else reach
@@ -78,7 +81,7 @@ def _interval_exclusion(case: Case, ours: list[datetime]) -> str | None:
     )
     if not around:
         return None
-    if rest:
+    if spec.interval % timedelta(days=1):
         return "W11"
     clock = anchor.astimezone(ZoneInfo(spec.timezone))
     if any(t.is_gap and _spans_clock_time(t, clock) for t in around):
