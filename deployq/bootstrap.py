@@ -48,6 +48,15 @@ async def connect_broker(url: str, *, attempts: int | None = None) -> AbstractRo
             await asyncio.sleep(delay)
 
 
+async def health(deps: Deps) -> str | None:
+    """None when the process can reach both the broker and the database, else why not."""
+    if deps.broker.is_closed:
+        return "broker connection is closed"
+    async with deps.db.reading() as uow:
+        await uow.system.schema_revision()
+    return None
+
+
 @asynccontextmanager
 async def lifespan(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deps]:
     db = Database(create_engine(settings.database_url, pool_size=settings.pool_size))

@@ -7,7 +7,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from deployq.bootstrap import Deps
+from deployq import http
+from deployq.bootstrap import Deps, health
 from deployq.consumers.commands import CommandConsumer
 from deployq.consumers.relay import Relay
 from deployq.retry import is_transient
@@ -52,7 +53,10 @@ async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = N
     )
     await consumer.start()
     pruner = asyncio.create_task(prune_inbox(deps, stop), name="prune-inbox")
-    async with running_relay(deps) as relay_stop:
+    async with (
+        http.serving(settings.metrics_port, deps.metrics, lambda: health(deps)),
+        running_relay(deps) as relay_stop,
+    ):
         if ready is not None:
             ready.set()
         try:

@@ -1,0 +1,73 @@
+"""Health and Prometheus metrics over HTTP (CONTRACT §7): `GET /healthz`, `GET /metrics`.
+
+A few lines on asyncio's own server: the endpoints are tiny, and a web framework would be the
+largest dependency of the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from deployq.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[], Awaitable[str | None]]  # None when healthy, else the reason
+
+
+def _response(status: str, content_type: str, body: bytes) -> bytes:
+    head = (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+async def _answer(path: str, metrics: Metrics, health: HealthCheck) -> bytes:
+    if path == "/metrics":
+        return _response("200 OK", CONTENT_TYPE_LATEST, generate_latest(metrics.registry))
+    if path == "/healthz":
+        try:
+            problem = await asyncio.wait_for(health(), 5)
+        except Exception as error:
+            problem = f"health check failed: {error!r}"
+        if problem is None:
+            return _response("200 OK", "text/plain", b"ok\n")
+        return _response("503 Service Unavailable", "text/plain", problem.encode() + b"\n")
+    return _response("404 Not Found", "text/plain", b"not found\n")
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    port: int | None, metrics: Metrics, health: HealthCheck, host: str = "0.0.0.0"
+) -> AsyncIterator[int | None]:
+    """Serve while the block runs; yields the bound port (None when no port is configured)."""
+    if port is None:
+        yield None
+        return
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5)
+            parts = request.decode("latin-1").split()
+            path = parts[1] if len(parts) >= 2 and parts[0] == "GET" else ""
+            writer.write(await _answer(path.split("?")[0], metrics, health))
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, host, port)
+    bound = server.sockets[0].getsockname()[1]
+    log.info("health and metrics on http://%s:%d/healthz and /metrics", host, bound)
+    try:
+        yield bound
+    finally:
+        server.close()
+        await server.wait_closed()

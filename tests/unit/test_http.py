@@ -1,0 +1,45 @@
+"""The health and metrics endpoints answer over a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+
+from deployq.http import serving
+from deployq.metrics import Metrics
+
+
+async def get(port: int, path: str) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+async def test_metrics_health_and_not_found() -> None:
+    metrics = Metrics()
+    metrics.handled.labels("system.ping", "ok").inc()
+    problem: list[str | None] = [None]
+
+    async def health() -> str | None:
+        return problem[0]
+
+    async with serving(0, metrics, health, host="127.0.0.1") as port:
+        assert port
+        status, body = await get(port, "/metrics")
+        assert status == 200
+        assert b'deployq_commands_total{command="system.ping",outcome="ok"} 1.0' in body
+        assert await get(port, "/healthz") == (200, b"ok\n")
+        problem[0] = "broker connection is closed"
+        assert await get(port, "/healthz") == (503, b"broker connection is closed\n")
+        assert (await get(port, "/nope"))[0] == 404
+
+
+async def test_no_port_serves_nothing() -> None:
+    async def health() -> str | None:
+        return None
+
+    async with serving(None, Metrics(), health) as port:
+        assert port is None
