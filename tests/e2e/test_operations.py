@@ -8,6 +8,7 @@ import uuid
 from deployq.client import Client
 from deployq.settings import Settings
 from tests.e2e.wire import MARKS, Wire, running_worker
+from tests.support import wait_until
 from tests.unit.test_http import get
 
 pytestmark = MARKS
@@ -34,9 +35,15 @@ async def test_worker_reports_health_and_counts_commands(settings: Settings, wir
         assert unknown.error["code"] == "unknown_command"
 
         assert await get(port, "/healthz") == (200, b"ok\n")
-        status, body = await get(port, "/metrics")
-        assert status == 200
-        text = body.decode()
+
+        async def settled() -> str | None:
+            # A reply is published before its delivery is acked and counted.
+            status, body = await get(port, "/metrics")
+            assert status == 200
+            text = body.decode()
+            return text if 'outcome="unknown_command"} 1.0' in text else None
+
+        text = await wait_until(settled)
         assert 'deployq_commands_total{command="system.ping",outcome="ok"} 1.0' in text
         assert 'deployq_commands_total{command="<unknown>",outcome="unknown_command"} 1.0' in text
         assert 'deployq_dead_letters_total{code="unknown_command"} 1.0' in text
