@@ -1,15 +1,18 @@
 """Commands per second and latency of `deployq worker`, against a same-run ceiling.
 
 One run, with its own database (`deployq_bench_<random>`) and its own namespace, both removed at
-the end, even on failure:
+the end, also on failure or SIGINT/SIGTERM:
 
-1. ceiling: `python -m benchmarks.ceiling` (a bare aio-pika consumer doing one asyncpg upsert,
-   the reply on a confirm channel, the ack) is driven with K commands in flight;
-2. deployq: `deployq worker --migrate` is started, answers `system.ping`, then phase A sends
-   `deployment.create` (half with one interval schedule, half without), phase B
-   `deployment.read` of the ids created; each phase after a short warm-up;
-3. a table of commands/s, p50 and p99 per command (publish → reply), the ratios against the
-   ceiling, and the worker's resident memory at rest and after the load.
+1. `deployq worker --migrate` is started (same prefetch) and answers `system.ping`; its RSS is
+   read after a short idle. The ceiling, `python -m benchmarks.ceiling` (a bare aio-pika
+   consumer doing one asyncpg upsert, the reply on a confirm channel, the ack), is started too;
+2. after a warm-up of each, `--rounds` rounds alternate a chunk of ceiling commands, a chunk of
+   `deployment.create` (unique names under one flow, a fresh message_id each, half with one
+   interval schedule) and a chunk of `deployment.read` of the ids just created, so a burst of
+   other work on the host falls on all three alike;
+3. it prints commands/s, p50 and p99 per command (publish → reply), the ratios against the
+   ceiling, CPU per process group, PostgreSQL sessions opened, the worker's CPU per command and
+   its resident memory at rest and after the load.
 
 The load generator is the same for both: persistent messages with publisher confirms, replies
 over direct reply-to, K commands in flight. It prints figures; it asserts nothing.
@@ -37,12 +40,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 import asyncpg
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
-from sqlalchemy.engine import make_url
 
 from benchmarks import ceiling
 from benchmarks.ceiling import run_loop
@@ -277,11 +280,15 @@ def reads(ids: Sequence[str]) -> list[Command]:
 
 
 def plain_url(url: str, database: str | None = None) -> str:
-    """An asyncpg DSN (no `+asyncpg`), optionally naming another database."""
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
+    """An asyncpg DSN (no `+asyncpg`), optionally naming another database.
+
+    Only the scheme and the path change; the rest is kept as written (re-rendering it would
+    percent-encode a socket path such as `?host=/var/run/postgresql`).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    path = f"/{database}" if database is not None else parts.path
+    return urlunsplit((scheme, parts.netloc, path, parts.query, parts.fragment))
 
 
 async def create_database(admin_url: str, name: str) -> None:
@@ -723,6 +730,9 @@ async def bench(args: argparse.Namespace) -> Report:
     admin_url = plain_url(args.database_url)
     database_url = plain_url(args.database_url, database)
     report = Report()
+    main_task = asyncio.current_task()
+    if main_task is not None:  # SIGTERM ends the run like Ctrl-C: cleaned up, not cut short
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     print(
         f"database {database}, namespace {namespace}; {args.commands} commands per phase in "
         f"{args.rounds} round(s), {args.inflight} in flight, prefetch {args.prefetch}, "
@@ -931,7 +941,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    print_report(run_loop(bench(parse(argv))))
+    try:
+        report = run_loop(bench(parse(argv)))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted; the database, queues and processes were cleaned up", file=sys.stderr)
+        raise SystemExit(130) from None
+    print_report(report)
 
 
 if __name__ == "__main__":

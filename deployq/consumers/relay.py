@@ -57,7 +57,7 @@ class Relay:
         topology: Topology,
         clock: Callable[[], datetime],
         metrics: Metrics,
-        batch_rows: int = 100,
+        batch_rows: int = 10,
         idle_poll: float = 1.0,
         standby_poll: float = 2.0,
         retention: timedelta = timedelta(hours=1),

@@ -159,8 +159,10 @@ async def delete_deployment(
     command: DeleteDeployment, uow: UnitOfWork, *, now: datetime
 ) -> Deleted:
     """R60: every deletable-scheduled run goes first; runs in other states stay."""
-    await delete_scheduled_runs(uow, command.id, auto_only=False, future_only=False, now=now)
-    if not await uow.deployments.delete(command.id):
+    # Lock first, as the scheduler does: no pass can add runs between these two deletes.
+    if await uow.scheduling.lock(command.id) is None:
         raise deployment_not_found(command.id)
+    await delete_scheduled_runs(uow, command.id, auto_only=False, future_only=False, now=now)
+    await uow.deployments.delete(command.id)
     announce.deployment_deleted(uow, command.id, now=now)
     return Deleted(deleted=True)

@@ -18,6 +18,8 @@ from deployq.storage.system import SystemRepository
 from deployq.storage.work_pools import WorkPoolRepository
 from deployq.storage.work_queues import WorkQueueRepository
 
+OUTBOX_ROW_EVENTS = 1000
+
 
 class UnitOfWork:
     """Repositories share the connection, so whatever they write commits or rolls back together."""
@@ -73,7 +75,8 @@ class UnitOfWork:
         return OutboxRepository(self.connection)
 
     async def commit(self) -> None:
-        if self.events:
-            await self.outbox.add(self.events)
-            self.events = []
+        # Rows of bounded size, so the relay never has to hold one huge row in memory.
+        for start in range(0, len(self.events), OUTBOX_ROW_EVENTS):
+            await self.outbox.add(self.events[start : start + OUTBOX_ROW_EVENTS])
+        self.events = []
         await self.connection.commit()
