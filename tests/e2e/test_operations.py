@@ -43,7 +43,8 @@ async def test_worker_reports_health_and_counts_commands(settings: Settings, wir
             text = body.decode()
             return text if 'outcome="unknown_command"} 1.0' in text else None
 
-        text: str = await wait_until(settled)
+        text = await wait_until(settled)
+        assert text is not None
         assert 'deployq_commands_total{command="system.ping",outcome="ok"} 1.0' in text
         assert 'deployq_commands_total{command="<unknown>",outcome="unknown_command"} 1.0' in text
         assert 'deployq_dead_letters_total{code="unknown_command"} 1.0' in text
