@@ -111,6 +111,34 @@ def scheduler(
 
 
 @app.command()
+def run(
+    settings_file: SettingsFile = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate", help="Apply the schema first.")
+    ] = False,
+) -> None:
+    """The whole service in one process: a worker and a scheduler, until SIGTERM."""
+    from deployq import scheduler, worker
+    from deployq.bootstrap import lifespan
+    from deployq.storage.migrate import upgrade
+
+    settings = _settings(settings_file)
+    if migrate_first:
+        upgrade(settings.database_url)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        async with lifespan(settings) as deps, worker.sidecars(deps):
+            await asyncio.gather(
+                worker.serve(deps, stop, with_sidecars=False),
+                scheduler.serve(deps, stop, with_sidecars=False),
+            )
+
+    _run(main())
+
+
+@app.command()
 def call(
     command: Annotated[str, typer.Argument(help="Command name, e.g. deployment.read")],
     body: Annotated[str, typer.Argument(help="JSON object")] = "{}",

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from deployq.bootstrap import Deps
 from deployq.passes import PassResult, main_pass, recent_pass
 from deployq.retry import is_transient
-from deployq.worker import running_relay
+from deployq.worker import sidecars
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,17 @@ async def _loop(deps: Deps, name: str, every: float, one_pass: Pass, stop: async
                 await asyncio.wait_for(stop.wait(), remaining)
 
 
-async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-    """Both loops and the outbox relay until `stop`; a pass in hand finishes its page first."""
+async def serve(
+    deps: Deps,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    *,
+    with_sidecars: bool = True,
+) -> None:
+    """Both loops (and the sidecars: relay, health) until `stop`; a pass in hand finishes its
+    page first."""
     settings = deps.settings.scheduler
-    async with running_relay(deps):
+    async with sidecars(deps) if with_sidecars else contextlib.nullcontext():
         loops = [
             asyncio.create_task(
                 _loop(deps, "main", settings.loop_seconds, main_pass, stop), name="main-loop"

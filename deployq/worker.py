@@ -37,7 +37,14 @@ async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), PRUNE_EVERY_SECONDS)
 
 
-async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+async def serve(
+    deps: Deps,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+    *,
+    with_sidecars: bool = True,
+) -> None:
+    """Consume until `stop`, then drain. `with_sidecars=False` when the caller runs them."""
     settings = deps.settings
     consume_channel = await deps.broker.channel()
     publish_channel = await deps.broker.channel(publisher_confirms=True)
@@ -53,10 +60,7 @@ async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = N
     )
     await consumer.start()
     pruner = asyncio.create_task(prune_inbox(deps, stop), name="prune-inbox")
-    async with (
-        http.serving(settings.metrics_port, deps.metrics, lambda: health(deps)),
-        running_relay(deps) as relay_stop,
-    ):
+    async with sidecars(deps) if with_sidecars else contextlib.nullcontext():
         if ready is not None:
             ready.set()
         try:
@@ -64,7 +68,6 @@ async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = N
         finally:
             log.info("stopping: no new commands; finishing those in hand")
             await consumer.stop(settings.shutdown_grace_seconds)
-            relay_stop.set()
             await pruner
     await publish_channel.close()
     await consume_channel.close()
@@ -72,8 +75,19 @@ async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = N
 
 
 @contextlib.asynccontextmanager
-async def running_relay(deps: Deps) -> AsyncIterator[asyncio.Event]:
-    """Run the outbox relay beside the caller; setting the yielded event stops it."""
+async def sidecars(deps: Deps) -> AsyncIterator[None]:
+    """What every deployq process runs beside its main work: the outbox relay (only one process
+    leads at a time) and, when a port is set, health and metrics over HTTP."""
+    async with (
+        http.serving(deps.settings.metrics_port, deps.metrics, lambda: health(deps)),
+        running_relay(deps),
+    ):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def running_relay(deps: Deps) -> AsyncIterator[None]:
+    """Run the outbox relay beside the caller until the block ends."""
     channel = await deps.broker.channel(publisher_confirms=True)
     relay = Relay(
         db=deps.db,
@@ -87,7 +101,7 @@ async def running_relay(deps: Deps) -> AsyncIterator[asyncio.Event]:
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop), name="outbox-relay")
     try:
-        yield stop
+        yield
     finally:
         stop.set()
         await task
