@@ -59,7 +59,7 @@ async def health(deps: Deps) -> str | None:
 
 @asynccontextmanager
 async def lifespan(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deps]:
-    db = Database(create_engine(settings.database_url, pool_size=settings.pool_size))
+    db = Database(create_engine(settings.database_url, pool_size=settings.connections))
     try:
         broker = await connect_broker(settings.amqp_url)
         try:

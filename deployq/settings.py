@@ -62,7 +62,9 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(30.0, gt=0)
 
     # Database pool
-    pool_size: int = Field(10, ge=1)
+    # Default: prefetch + 4, so every command in hand has a connection (no churn) and the relay,
+    # the pruner and a scheduler's pages have their own.
+    pool_size: int | None = Field(None, ge=1)
 
     # Operations
     metrics_port: int | None = Field(None, ge=0, le=65535)
@@ -79,6 +81,10 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         return value
+
+    @property
+    def connections(self) -> int:
+        return self.pool_size or self.prefetch + 4
 
     @classmethod
     def from_file(cls, path: Path) -> Settings:

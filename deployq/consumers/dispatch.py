@@ -83,8 +83,7 @@ async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime])
         except DeployqError as error:
             refused = error_answer(error)
         else:
-            await uow.inbox.record(message_id, answer.body, ok=True)
-            await uow.commit()
+            await uow.commit(reply_to=message_id, reply=answer.body)
             return answer
     # A rule refused the command: what the handler wrote is rolled back, the refusal is kept.
     entry = Remembered(command.command, decoded.body_hash, refused.body, False)

@@ -19,7 +19,7 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         database_url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         json_serializer=_json_text,
         json_deserializer=orjson.loads,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
 
 from deployq.messages.filters import DeploymentFilters, DeploymentSort
 from deployq.storage.filters import deployment_filters
@@ -51,6 +53,27 @@ SORTS: dict[DeploymentSort, tuple[sa.UnaryExpression[Any], ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    by_id: bool, columns: tuple[str, ...], changes: tuple[str, ...]
+) -> ReturningInsert[Any]:
+    """The upsert for one shape of request, built once: a command's values are bound
+    parameters, so building and caching the SQL is not paid per command."""
+    key = flow.c.id if by_id else flow.c.name
+    source = sa.select(
+        flow.c.id, *(sa.bindparam(c, type_=deployment.c[c].type).label(c) for c in columns)
+    ).where(key == sa.bindparam("flow_key", type_=key.type))
+    inserting = insert(deployment).from_select(["flow_id", *columns], source)
+    excluded = inserting.excluded
+    return inserting.on_conflict_do_update(
+        index_elements=[deployment.c.flow_id, deployment.c.name],
+        set_={**{c: excluded[c] for c in changes}, "updated": excluded.updated},
+    ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
+
+
+GET = VIEW.where(deployment.c.id == sa.bindparam("id"))
+
+
 class DeploymentRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
@@ -70,25 +93,22 @@ class DeploymentRepository:
         The flow is resolved inside the statement (INSERT … SELECT), so an unknown flow costs
         no extra round trip and no aborted transaction. The row carries `inserted`.
         """
-        key = flow.c.id == flow_id if flow_id is not None else flow.c.name == flow_name
         row = {"name": name, "created": now, "updated": now, **values}
-        source = sa.select(
-            flow.c.id, *(sa.literal(v, deployment.c[k].type).label(k) for k, v in row.items())
-        ).where(key)
-        inserting = insert(deployment).from_select(["flow_id", *row], source)
-        statement = inserting.on_conflict_do_update(
-            index_elements=[deployment.c.flow_id, deployment.c.name],
-            set_={**{k: inserting.excluded[k] for k in changes}, "updated": now},
-        ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
-        return (await self.connection.execute(statement)).mappings().one_or_none()
+        by_id = flow_id is not None
+        statement = _upsert_statement(by_id, tuple(row), tuple(changes))
+        params = {**row, "flow_key": flow_id if by_id else flow_name}
+        found: RowMapping | None = (
+            (await self.connection.execute(statement, params)).mappings().one_or_none()
+        )
+        return found
 
     async def exists(self, deployment_id: UUID) -> bool:
         statement = sa.select(deployment.c.id).where(deployment.c.id == deployment_id)
         return (await self.connection.execute(statement)).first() is not None
 
     async def get(self, deployment_id: UUID) -> RowMapping | None:
-        statement = VIEW.where(deployment.c.id == deployment_id)
-        return (await self.connection.execute(statement)).mappings().one_or_none()
+        result = await self.connection.execute(GET, {"id": deployment_id})
+        return result.mappings().one_or_none()
 
     async def get_by_name(self, flow_name: str, name: str) -> RowMapping | None:
         statement = VIEW.join(flow, flow.c.id == deployment.c.flow_id).where(

@@ -1,7 +1,12 @@
-"""The inbox (CONTRACT §6): the stored reply of every write command, keyed by message_id."""
+"""The inbox (CONTRACT §6): the stored reply of every write command, keyed by message_id.
+
+Statements are built once at import: they run on every write, and a prebuilt statement with
+bound parameters costs far less per command than one built each time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deployq.messages.events import Event
+from deployq.storage.outbox import INSERT_EVENTS, event_columns
 from deployq.storage.tables import inbox
 
 
@@ -18,6 +25,23 @@ class Remembered:
     body_hash: bytes
     reply: bytes
     ok: bool
+
+
+INSERT_IF_NEW = (
+    insert(inbox)
+    .values({c.name: sa.bindparam(c.name, type_=c.type) for c in inbox.c})
+    .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
+)
+FIND = sa.select(inbox.c.command, inbox.c.body_hash, inbox.c.reply, inbox.c.ok).where(
+    inbox.c.message_id == sa.bindparam("message_id")
+)
+RECORD = (
+    sa.update(inbox)
+    .where(inbox.c.message_id == sa.bindparam("claimed_id"))
+    .values(reply=sa.bindparam("stored_reply"), ok=sa.true())
+)
+# The reply and the transaction's events in one round trip.
+RECORD_WITH_EVENTS = RECORD.add_cte(INSERT_EVENTS.cte("events"))
 
 
 def _row(message_id: str, entry: Remembered, now: datetime) -> dict[str, object]:
@@ -36,10 +60,7 @@ class InboxRepository:
         self.connection = connection
 
     async def find(self, message_id: str) -> Remembered | None:
-        statement = sa.select(inbox.c.command, inbox.c.body_hash, inbox.c.reply, inbox.c.ok).where(
-            inbox.c.message_id == message_id
-        )
-        row = (await self.connection.execute(statement)).one_or_none()
+        row = (await self.connection.execute(FIND, {"message_id": message_id})).one_or_none()
         return None if row is None else Remembered(row[0], bytes(row[1]), bytes(row[2]), row[3])
 
     async def claim(
@@ -50,28 +71,22 @@ class InboxRepository:
         A twin still in flight holds the row lock, so this waits for it to finish rather than
         letting both run the handler.
         """
-        entry = Remembered(command, body_hash, b"", ok=False)
-        statement = (
-            insert(inbox)
-            .values(_row(message_id, entry, now))
-            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
+        return await self.remember_if_new(
+            message_id, Remembered(command, body_hash, b"", ok=False), now=now
         )
-        return (await self.connection.execute(statement)).rowcount > 0
 
-    async def record(self, message_id: str, reply: bytes, *, ok: bool) -> None:
-        """Fill in the reply of a claimed id; it commits with the command's own changes."""
-        statement = (
-            sa.update(inbox).where(inbox.c.message_id == message_id).values(reply=reply, ok=ok)
-        )
-        await self.connection.execute(statement)
+    async def record(self, message_id: str, reply: bytes, *, events: Sequence[Event] = ()) -> None:
+        """Fill in the successful reply of a claimed id, writing `events` to the outbox in the
+        same statement; both commit with the command's own changes."""
+        params: dict[str, object] = {"claimed_id": message_id, "stored_reply": reply}
+        if events:
+            await self.connection.execute(RECORD_WITH_EVENTS, params | event_columns(events))
+        else:
+            await self.connection.execute(RECORD, params)
 
     async def remember_if_new(self, message_id: str, entry: Remembered, *, now: datetime) -> bool:
-        statement = (
-            insert(inbox)
-            .values(_row(message_id, entry, now))
-            .on_conflict_do_nothing(index_elements=[inbox.c.message_id])
-        )
-        return (await self.connection.execute(statement)).rowcount > 0
+        result = await self.connection.execute(INSERT_IF_NEW, _row(message_id, entry, now))
+        return result.rowcount > 0
 
     async def prune(self, before: datetime, *, batch: int = 5000) -> int:
         """Forget ids handled before `before`, a batch at a time so no lock is held long."""

@@ -12,6 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from deployq.messages.events import Event
 from deployq.storage.tables import outbox
 
+INSERT_EVENTS = sa.insert(outbox).values(
+    event_ids=sa.bindparam("event_ids"),
+    routing_keys=sa.bindparam("routing_keys"),
+    types=sa.bindparam("types"),
+    bodies=sa.bindparam("bodies"),
+)
+
+
+def event_columns(events: Sequence[Event]) -> dict[str, object]:
+    """One outbox row's parameters: the events of one transaction, in order."""
+    return {
+        "event_ids": [e.id for e in events],
+        "routing_keys": [e.routing_key for e in events],
+        "types": [e.type for e in events],
+        "bodies": [e.body for e in events],
+    }
+
 
 @dataclass(frozen=True, slots=True)
 class Pending:
@@ -25,16 +42,8 @@ class OutboxRepository:
 
     async def add(self, events: Sequence[Event]) -> None:
         """All of a transaction's events go in one row, in the order they happened."""
-        if not events:
-            return
-        await self.connection.execute(
-            sa.insert(outbox).values(
-                event_ids=[e.id for e in events],
-                routing_keys=[e.routing_key for e in events],
-                types=[e.type for e in events],
-                bodies=[e.body for e in events],
-            )
-        )
+        if events:
+            await self.connection.execute(INSERT_EVENTS, event_columns(events))
 
     async def pending(self, limit: int) -> list[Pending]:
         statement = (

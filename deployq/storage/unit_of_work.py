@@ -74,9 +74,17 @@ class UnitOfWork:
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self.connection)
 
-    async def commit(self) -> None:
-        # Rows of bounded size, so the relay never has to hold one huge row in memory.
-        for start in range(0, len(self.events), OUTBOX_ROW_EVENTS):
-            await self.outbox.add(self.events[start : start + OUTBOX_ROW_EVENTS])
+    async def commit(self, *, reply_to: str | None = None, reply: bytes = b"") -> None:
+        """Write the pending events, and the command's reply into the inbox row `reply_to`
+        claimed, then commit. Outbox rows are of bounded size, so the relay never has to
+        hold one huge row in memory; the first goes out with the reply in one statement."""
+        rows = [
+            self.events[start : start + OUTBOX_ROW_EVENTS]
+            for start in range(0, len(self.events), OUTBOX_ROW_EVENTS)
+        ]
         self.events = []
+        if reply_to is not None:
+            await self.inbox.record(reply_to, reply, events=rows.pop(0) if rows else ())
+        for row in rows:
+            await self.outbox.add(row)
         await self.connection.commit()
