@@ -106,7 +106,7 @@ async def main(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
 
     pool = await asyncpg.create_pool(
-        args.database_url, min_size=args.pool, max_size=args.pool * 2, reset=keep_session
+        args.database_url, min_size=args.pool, max_size=args.pool, reset=keep_session
     )
     connection = await aio_pika.connect(args.amqp_url, client_properties={"product": "ceiling"})
     try:
@@ -132,7 +132,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--namespace", required=True)
     parser.add_argument("--prefetch", type=int, required=True)
-    parser.add_argument("--pool", type=int, default=10, help="asyncpg pool size (max is twice)")
+    parser.add_argument("--pool", type=int, default=10, help="asyncpg pool size")
     parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     return parser.parse_args(argv)

@@ -577,7 +577,7 @@ async def start_ceiling(
             sys.executable, "-m", "benchmarks.ceiling",
             "--namespace", namespace,
             "--prefetch", str(args.prefetch),
-            "--pool", str(args.pool),
+            "--pool", str(args.pool or args.prefetch + 4),
             "--amqp-url", args.amqp_url,
             "--database-url", database_url,
         ],
@@ -897,8 +897,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--pool",
         type=int,
-        default=DEFAULTS["pool_size"].default,
-        help="the ceiling's asyncpg pool (max is twice, as deployq's pool_size + overflow)",
+        default=None,
+        help="the ceiling's asyncpg pool (default: prefetch + 4, as deployq's own pool)",
     )
     parser.add_argument("--amqp-url", default=os.environ.get("DEPLOYQ_AMQP_URL", DEFAULT_AMQP_URL))
     parser.add_argument(
