@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import asyncpg
 import orjson
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from deployq.storage.driver import Driver, json_text
 from deployq.storage.unit_of_work import UnitOfWork
-
-
-def _json_text(value: object) -> str:
-    return orjson.dumps(value).decode()
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -21,9 +20,21 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=False,
-        json_serializer=_json_text,
+        json_serializer=json_text,
         json_deserializer=orjson.loads,
     )
+
+
+async def _driver(connection: AsyncConnection) -> asyncpg.Connection:
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def _forget_if_broken(connection: AsyncConnection, driver: asyncpg.Connection) -> None:
+    """A connection lost under the driver is unknown to the pool: drop it explicitly, so the
+    next attempt gets a fresh one instead of the dead one again."""
+    if driver.is_closed():
+        await connection.invalidate()
 
 
 class Database:
@@ -35,21 +46,36 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work inside one transaction; it rolls back unless `commit()` was called."""
-        async with self.engine.connect() as connection:
-            await connection.begin()
-            uow = UnitOfWork(connection)
+        """A unit of work inside one transaction; it rolls back unless `commit()` was called.
+
+        The transaction is the driver's own, so statements run through SQLAlchemy and the
+        compiled ones run on the driver (storage/driver.py) are part of the same transaction.
+        """
+        async with self._autocommit.connect() as connection:
+            driver = await _driver(connection)
+            transaction = driver.transaction()
+            uow = UnitOfWork(connection, Driver(driver), transaction=transaction)
             try:
+                await transaction.start()
                 yield uow
+            except BaseException:
+                await _forget_if_broken(connection, driver)
+                raise
             finally:
-                if connection.in_transaction():
-                    await connection.rollback()
+                if not uow.committed and not driver.is_closed():
+                    with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError):
+                        await transaction.rollback()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
         """A unit of work for reads: every statement sees the latest committed data."""
         async with self._autocommit.connect() as connection:
-            yield UnitOfWork(connection, read_only=True)
+            driver = await _driver(connection)
+            try:
+                yield UnitOfWork(connection, Driver(driver), read_only=True)
+            except BaseException:
+                await _forget_if_broken(connection, driver)
+                raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import ReturningInsert
 
 from deployq.messages.filters import DeploymentFilters, DeploymentSort
+from deployq.storage.driver import Compiled, Driver
 from deployq.storage.filters import deployment_filters
 from deployq.storage.tables import deployment, deployment_schedule, flow, work_pool, work_queue
 
@@ -54,9 +54,7 @@ SORTS: dict[DeploymentSort, tuple[sa.UnaryExpression[Any], ...]] = {
 
 
 @functools.lru_cache(maxsize=256)
-def _upsert_statement(
-    by_id: bool, columns: tuple[str, ...], changes: tuple[str, ...]
-) -> ReturningInsert[Any]:
+def _upsert_statement(by_id: bool, columns: tuple[str, ...], changes: tuple[str, ...]) -> Compiled:
     """The upsert for one shape of request, built once: a command's values are bound
     parameters, so building and caching the SQL is not paid per command."""
     key = flow.c.id if by_id else flow.c.name
@@ -65,18 +63,21 @@ def _upsert_statement(
     ).where(key == sa.bindparam("flow_key", type_=key.type))
     inserting = insert(deployment).from_select(["flow_id", *columns], source)
     excluded = inserting.excluded
-    return inserting.on_conflict_do_update(
-        index_elements=[deployment.c.flow_id, deployment.c.name],
-        set_={**{c: excluded[c] for c in changes}, "updated": excluded.updated},
-    ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
+    return Compiled.of(
+        inserting.on_conflict_do_update(
+            index_elements=[deployment.c.flow_id, deployment.c.name],
+            set_={**{c: excluded[c] for c in changes}, "updated": excluded.updated},
+        ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
+    )
 
 
-GET = VIEW.where(deployment.c.id == sa.bindparam("id"))
+GET = Compiled.of(VIEW.where(deployment.c.id == sa.bindparam("id")))
 
 
 class DeploymentRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, driver: Driver) -> None:
         self.connection = connection
+        self.driver = driver
 
     async def upsert(
         self,
@@ -97,18 +98,14 @@ class DeploymentRepository:
         by_id = flow_id is not None
         statement = _upsert_statement(by_id, tuple(row), tuple(changes))
         params = {**row, "flow_key": flow_id if by_id else flow_name}
-        found: RowMapping | None = (
-            (await self.connection.execute(statement, params)).mappings().one_or_none()
-        )
-        return found
+        return await self.driver.fetchrow(statement, params)
 
     async def exists(self, deployment_id: UUID) -> bool:
         statement = sa.select(deployment.c.id).where(deployment.c.id == deployment_id)
         return (await self.connection.execute(statement)).first() is not None
 
     async def get(self, deployment_id: UUID) -> RowMapping | None:
-        result = await self.connection.execute(GET, {"id": deployment_id})
-        return result.mappings().one_or_none()
+        return await self.driver.fetchrow(GET, {"id": deployment_id})
 
     async def get_by_name(self, flow_name: str, name: str) -> RowMapping | None:
         statement = VIEW.join(flow, flow.c.id == deployment.c.flow_id).where(

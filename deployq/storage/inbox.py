@@ -12,9 +12,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deployq.messages.events import Event
+from deployq.storage.driver import Compiled, Driver
 from deployq.storage.outbox import INSERT_EVENTS, event_columns
 from deployq.storage.tables import inbox
 
@@ -42,6 +42,17 @@ RECORD = (
 )
 # The reply and the transaction's events in one round trip.
 RECORD_WITH_EVENTS = RECORD.add_cte(INSERT_EVENTS.cte("events"))
+PRUNE = sa.delete(inbox).where(
+    inbox.c.message_id.in_(
+        sa.select(inbox.c.message_id)
+        .where(inbox.c.handled_at < sa.bindparam("before"))
+        .limit(sa.bindparam("batch"))
+        .scalar_subquery()
+    )
+)
+_INSERT_IF_NEW, _FIND, _RECORD, _RECORD_WITH_EVENTS, _PRUNE = map(
+    Compiled.of, (INSERT_IF_NEW, FIND, RECORD, RECORD_WITH_EVENTS, PRUNE)
+)
 
 
 def _row(message_id: str, entry: Remembered, now: datetime) -> dict[str, object]:
@@ -56,11 +67,11 @@ def _row(message_id: str, entry: Remembered, now: datetime) -> dict[str, object]
 
 
 class InboxRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.connection = connection
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
 
     async def find(self, message_id: str) -> Remembered | None:
-        row = (await self.connection.execute(FIND, {"message_id": message_id})).one_or_none()
+        row = await self.driver.fetchrow(_FIND, {"message_id": message_id})
         return None if row is None else Remembered(row[0], bytes(row[1]), bytes(row[2]), row[3])
 
     async def claim(
@@ -80,18 +91,13 @@ class InboxRepository:
         same statement; both commit with the command's own changes."""
         params: dict[str, object] = {"claimed_id": message_id, "stored_reply": reply}
         if events:
-            await self.connection.execute(RECORD_WITH_EVENTS, params | event_columns(events))
+            await self.driver.execute(_RECORD_WITH_EVENTS, params | event_columns(events))
         else:
-            await self.connection.execute(RECORD, params)
+            await self.driver.execute(_RECORD, params)
 
     async def remember_if_new(self, message_id: str, entry: Remembered, *, now: datetime) -> bool:
-        result = await self.connection.execute(INSERT_IF_NEW, _row(message_id, entry, now))
-        return result.rowcount > 0
+        return await self.driver.execute(_INSERT_IF_NEW, _row(message_id, entry, now)) > 0
 
     async def prune(self, before: datetime, *, batch: int = 5000) -> int:
         """Forget ids handled before `before`, a batch at a time so no lock is held long."""
-        victims = (
-            sa.select(inbox.c.message_id).where(inbox.c.handled_at < before).limit(batch)
-        ).scalar_subquery()
-        statement = sa.delete(inbox).where(inbox.c.message_id.in_(victims))
-        return (await self.connection.execute(statement)).rowcount
+        return await self.driver.execute(_PRUNE, {"before": before, "batch": batch})

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deployq.messages.events import Event
+from deployq.storage.driver import Compiled, Driver
 from deployq.storage.tables import outbox
 
 INSERT_EVENTS = sa.insert(outbox).values(
@@ -36,14 +37,18 @@ class Pending:
     events: list[Event]
 
 
+_INSERT_EVENTS = Compiled.of(INSERT_EVENTS)
+
+
 class OutboxRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, driver: Driver) -> None:
         self.connection = connection
+        self.driver = driver
 
     async def add(self, events: Sequence[Event]) -> None:
         """All of a transaction's events go in one row, in the order they happened."""
         if events:
-            await self.connection.execute(INSERT_EVENTS, event_columns(events))
+            await self.driver.execute(_INSERT_EVENTS, event_columns(events))
 
     async def pending(self, limit: int) -> list[Pending]:
         statement = (

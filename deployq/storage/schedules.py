@@ -8,12 +8,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from uuid_utils.compat import uuid7
 
 from deployq.errors import Conflict
+from deployq.storage.driver import Compiled, Driver
 from deployq.storage.tables import deployment_schedule
 
 SLUG_CONSTRAINT = "uq_deployment_schedule__deployment_id_slug"
@@ -26,30 +30,55 @@ def _slug_taken() -> Iterator[None]:
     """Slugs are unique per deployment (R5, R61): a clash is a conflict, not a crash."""
     try:
         yield
-    except IntegrityError as error:
-        if SLUG_CONSTRAINT in str(error.orig):
+    except (IntegrityError, asyncpg.UniqueViolationError) as error:
+        if SLUG_CONSTRAINT in str(getattr(error, "orig", error)):
             raise Conflict("a schedule of this deployment already has that slug") from None
         raise
 
 
+# Many schedules in one statement: one array per column, unnested in step.
+_COLUMNS = list(deployment_schedule.c)
+_ADD = Compiled.of(
+    sa.insert(deployment_schedule)
+    .from_select(
+        [c.name for c in _COLUMNS],
+        sa.select(
+            *(
+                sa.func.unnest(sa.bindparam(c.name, type_=ARRAY(c.type))).label(c.name)
+                for c in _COLUMNS
+            )
+        ),
+    )
+    .returning(*deployment_schedule.c)
+)
+
+
 class ScheduleRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, driver: Driver) -> None:
         self.connection = connection
+        self.driver = driver
 
     async def add(
         self, deployment_id: UUID, schedules: Sequence[dict[str, Any]], *, now: datetime
-    ) -> list[RowMapping]:
-        """Insert in one statement; rows come back in the order given."""
+    ) -> list[Any]:
+        """Insert in one statement; rows come back in the order given. Ids are time-ordered,
+        so schedules created together read back (updated desc, id) in this order too."""
         if not schedules:
             return []
-        rows = [
-            {**s, "deployment_id": deployment_id, "created": now, "updated": now} for s in schedules
-        ]
-        statement = sa.insert(deployment_schedule).returning(
-            *deployment_schedule.c, sort_by_parameter_order=True
-        )
+        ids = [uuid7() for _ in schedules]
+        given = {
+            "id": ids,
+            "deployment_id": [deployment_id] * len(ids),
+            "created": [now] * len(ids),
+            "updated": [now] * len(ids),
+        }
+        for column in _COLUMNS:
+            if column.name not in given:
+                given[column.name] = [s[column.name] for s in schedules]
         with _slug_taken():
-            return list((await self.connection.execute(statement, rows)).mappings())
+            rows = await self.driver.fetch(_ADD, given)
+        by_id = {row["id"]: row for row in rows}
+        return [by_id[i] for i in ids]
 
     async def for_deployment(
         self, deployment_id: UUID, *, active: bool | None = None

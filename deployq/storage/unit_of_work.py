@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from asyncpg.transaction import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deployq.messages.events import Event
 from deployq.storage.deployments import DeploymentRepository
+from deployq.storage.driver import Driver
 from deployq.storage.flows import FlowRepository
 from deployq.storage.inbox import InboxRepository
 from deployq.storage.outbox import OutboxRepository
@@ -24,9 +26,19 @@ OUTBOX_ROW_EVENTS = 1000
 class UnitOfWork:
     """Repositories share the connection, so whatever they write commits or rolls back together."""
 
-    def __init__(self, connection: AsyncConnection, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        driver: Driver,
+        *,
+        transaction: Transaction | None = None,
+        read_only: bool = False,
+    ) -> None:
         self.connection = connection
+        self.driver = driver
+        self.transaction = transaction
         self.read_only = read_only
+        self.committed = False
         self.events: list[Event] = []
 
     def emit(self, *events: Event) -> None:
@@ -40,11 +52,11 @@ class UnitOfWork:
 
     @cached_property
     def deployments(self) -> DeploymentRepository:
-        return DeploymentRepository(self.connection)
+        return DeploymentRepository(self.connection, self.driver)
 
     @cached_property
     def schedules(self) -> ScheduleRepository:
-        return ScheduleRepository(self.connection)
+        return ScheduleRepository(self.connection, self.driver)
 
     @cached_property
     def runs(self) -> RunRepository:
@@ -64,7 +76,7 @@ class UnitOfWork:
 
     @cached_property
     def inbox(self) -> InboxRepository:
-        return InboxRepository(self.connection)
+        return InboxRepository(self.driver)
 
     @cached_property
     def system(self) -> SystemRepository:
@@ -72,7 +84,7 @@ class UnitOfWork:
 
     @cached_property
     def outbox(self) -> OutboxRepository:
-        return OutboxRepository(self.connection)
+        return OutboxRepository(self.connection, self.driver)
 
     async def commit(self, *, reply_to: str | None = None, reply: bytes = b"") -> None:
         """Write the pending events, and the command's reply into the inbox row `reply_to`
@@ -87,4 +99,6 @@ class UnitOfWork:
             await self.inbox.record(reply_to, reply, events=rows.pop(0) if rows else ())
         for row in rows:
             await self.outbox.add(row)
-        await self.connection.commit()
+        if self.transaction is not None:
+            await self.transaction.commit()
+            self.committed = True
