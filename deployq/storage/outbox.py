@@ -38,6 +38,35 @@ class Pending:
 
 
 _INSERT_EVENTS = Compiled.of(INSERT_EVENTS)
+_oldest = (
+    sa.select(
+        outbox.c.seq,
+        outbox.c.event_ids,
+        outbox.c.routing_keys,
+        outbox.c.types,
+        outbox.c.bodies,
+        sa.func.sum(sa.func.cardinality(outbox.c.event_ids))
+        .over(order_by=outbox.c.seq)
+        .label("through"),
+    )
+    .where(outbox.c.sent_at.is_(None))
+    .order_by(outbox.c.seq)
+    .limit(sa.bindparam("max_rows"))
+    .subquery()
+)
+_PENDING = Compiled.of(
+    sa.select(
+        _oldest.c.seq,
+        _oldest.c.event_ids,
+        _oldest.c.routing_keys,
+        _oldest.c.types,
+        _oldest.c.bodies,
+    )
+    .where(
+        _oldest.c.through - sa.func.cardinality(_oldest.c.event_ids) < sa.bindparam("max_events")
+    )
+    .order_by(_oldest.c.seq)
+)
 
 
 class OutboxRepository:
@@ -50,23 +79,13 @@ class OutboxRepository:
         if events:
             await self.driver.execute(_INSERT_EVENTS, event_columns(events))
 
-    async def pending(self, limit: int) -> list[Pending]:
-        statement = (
-            sa.select(
-                outbox.c.seq,
-                outbox.c.event_ids,
-                outbox.c.routing_keys,
-                outbox.c.types,
-                outbox.c.bodies,
-            )
-            .where(outbox.c.sent_at.is_(None))
-            .order_by(outbox.c.seq)
-            .limit(limit)
-        )
-        rows = (await self.connection.execute(statement)).all()
+    async def pending(self, max_rows: int, max_events: int) -> list[Pending]:
+        """The oldest unsent rows, in order: at most `max_rows`, and no more rows once
+        `max_events` events are reached (the first row always comes, whatever its size)."""
+        rows = await self.driver.fetch(_PENDING, {"max_rows": max_rows, "max_events": max_events})
         return [
             Pending(seq, [Event(*parts) for parts in zip(ids, keys, types, bodies, strict=True)])
-            for seq, ids, keys, types, bodies in rows
+            for seq, ids, keys, types, bodies in map(tuple, rows)
         ]
 
     async def mark_sent(self, seqs: Sequence[int], *, now: datetime) -> None:
