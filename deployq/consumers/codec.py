@@ -106,6 +106,8 @@ def decode(message: Incoming, *, body_limit: int, now: datetime) -> Decoded:
         raise InvalidMessage(
             f"type {message.type!r} differs from routing key {message.routing_key!r}"
         )
+    if message.message_id and "\x00" in message.message_id:
+        raise InvalidMessage("message_id must not contain NUL characters")
     deadline = parse_deadline(message.headers)
     model = COMMANDS.get(message.routing_key)
     if model is None:

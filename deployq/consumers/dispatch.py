@@ -20,7 +20,7 @@ from deployq.errors import Conflict, DeployqError
 from deployq.handlers import HANDLERS
 from deployq.messages.base import Result
 from deployq.storage.database import Database
-from deployq.storage.inbox import Remembered
+from deployq.storage.inbox import Claim, Remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +74,9 @@ async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime])
                 return error_answer(error)
 
     message_id = decoded.message_id or ""
-    async with db.transaction() as uow:
-        if not await uow.inbox.claim(message_id, command.command, decoded.body_hash, now=now):
+    claim = Claim(message_id, command.command, decoded.body_hash, now)
+    async with db.transaction(claim=claim) as uow:
+        if not uow.claimed:
             stored = await uow.inbox.find(message_id)
             return _from_inbox(_present(stored, message_id), decoded)
         try:
@@ -87,9 +88,8 @@ async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime])
             return answer
     # A rule refused the command: what the handler wrote is rolled back, the refusal is kept.
     entry = Remembered(command.command, decoded.body_hash, refused.body, False)
-    async with db.transaction() as uow:
+    async with db.reading() as uow:  # one statement each: no transaction needed
         if await uow.inbox.remember_if_new(message_id, entry, now=now):
-            await uow.commit()
             return refused
         stored = await uow.inbox.find(message_id)
     return _from_inbox(_present(stored, message_id), decoded)

@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from deployq.storage.driver import Driver, json_text
+from deployq.storage.inbox import Claim, claim_sql
 from deployq.storage.unit_of_work import UnitOfWork
 
 
@@ -45,18 +46,22 @@ class Database:
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self, *, claim: Claim | None = None) -> AsyncIterator[UnitOfWork]:
         """A unit of work inside one transaction; it rolls back unless `commit()` was called.
 
-        The transaction is the driver's own, so statements run through SQLAlchemy and the
-        compiled ones run on the driver (storage/driver.py) are part of the same transaction.
+        The transaction is opened on the driver, so statements run through SQLAlchemy and the
+        compiled ones run on the driver (storage/driver.py) share it. With `claim`, the
+        inbox claim travels with BEGIN in one round trip; `uow.claimed` says if it was taken.
         """
         async with self._autocommit.connect() as connection:
             driver = await _driver(connection)
-            transaction = driver.transaction()
-            uow = UnitOfWork(connection, Driver(driver), transaction=transaction)
+            uow = UnitOfWork(connection, Driver(driver), transactional=True)
             try:
-                await transaction.start()
+                if claim is None:
+                    await driver.execute("BEGIN")
+                else:
+                    status = await driver.execute(f"BEGIN; {claim_sql(claim)}")
+                    uow.claimed = status == "INSERT 0 1"
                 yield uow
             except BaseException:
                 await _forget_if_broken(connection, driver)
@@ -64,7 +69,7 @@ class Database:
             finally:
                 if not uow.committed and not driver.is_closed():
                     with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError):
-                        await transaction.rollback()
+                        await driver.execute("ROLLBACK")
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:

@@ -55,6 +55,39 @@ _INSERT_IF_NEW, _FIND, _RECORD, _RECORD_WITH_EVENTS, _PRUNE = map(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A write's message id, taken in the inbox before its handler runs (CONTRACT §6).
+
+    If a twin delivery holds the id in a transaction still in flight, the claim waits for it
+    to finish rather than letting both run the handler; if the twin committed, the claim is
+    not taken and the twin's stored reply is the answer.
+    """
+
+    message_id: str
+    command: str
+    body_hash: bytes
+    now: datetime
+
+
+def claim_sql(claim: Claim) -> str:
+    """The claim as SQL text, so it can travel in one simple-protocol message with BEGIN.
+
+    Every value is written as a hex literal or an ISO timestamp deployq formats itself, so no
+    text from the message is ever spliced into SQL as is.
+    """
+    message_id = claim.message_id.encode().hex()
+    command = claim.command.encode().hex()
+    return (
+        "INSERT INTO inbox (message_id, command, body_hash, reply, ok, handled_at) VALUES ("
+        f"convert_from('\\x{message_id}'::bytea, 'UTF8'), "
+        f"convert_from('\\x{command}'::bytea, 'UTF8'), "
+        f"'\\x{claim.body_hash.hex()}'::bytea, ''::bytea, false, "
+        f"'{claim.now.isoformat()}'::timestamptz"
+        ") ON CONFLICT (message_id) DO NOTHING"
+    )
+
+
 def _row(message_id: str, entry: Remembered, now: datetime) -> dict[str, object]:
     return {
         "message_id": message_id,
@@ -73,18 +106,6 @@ class InboxRepository:
     async def find(self, message_id: str) -> Remembered | None:
         row = await self.driver.fetchrow(_FIND, {"message_id": message_id})
         return None if row is None else Remembered(row[0], bytes(row[1]), bytes(row[2]), row[3])
-
-    async def claim(
-        self, message_id: str, command: str, body_hash: bytes, *, now: datetime
-    ) -> bool:
-        """Take the id for this transaction. False: a twin committed it first.
-
-        A twin still in flight holds the row lock, so this waits for it to finish rather than
-        letting both run the handler.
-        """
-        return await self.remember_if_new(
-            message_id, Remembered(command, body_hash, b"", ok=False), now=now
-        )
 
     async def record(self, message_id: str, reply: bytes, *, events: Sequence[Event] = ()) -> None:
         """Fill in the successful reply of a claimed id, writing `events` to the outbox in the

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from asyncpg.transaction import Transaction
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deployq.messages.events import Event
@@ -31,13 +30,14 @@ class UnitOfWork:
         connection: AsyncConnection,
         driver: Driver,
         *,
-        transaction: Transaction | None = None,
+        transactional: bool = False,
         read_only: bool = False,
     ) -> None:
         self.connection = connection
         self.driver = driver
-        self.transaction = transaction
+        self.transactional = transactional
         self.read_only = read_only
+        self.claimed = False
         self.committed = False
         self.events: list[Event] = []
 
@@ -99,6 +99,6 @@ class UnitOfWork:
             await self.inbox.record(reply_to, reply, events=rows.pop(0) if rows else ())
         for row in rows:
             await self.outbox.add(row)
-        if self.transaction is not None:
-            await self.transaction.commit()
+        if self.transactional:
+            await self.driver.connection.execute("COMMIT")
             self.committed = True

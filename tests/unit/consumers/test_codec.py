@@ -76,6 +76,7 @@ def test_json_content_types_are_accepted(content_type: str | None) -> None:
         (message(b'"text"'), InvalidMessage, "JSON object"),
         (message(type="flow.read"), InvalidMessage, "differs from routing key"),
         (message(headers={"deadline": "tomorrow"}), InvalidMessage, "RFC 3339"),
+        (message(message_id="a\x00b"), InvalidMessage, "NUL"),
         (message(headers={"deadline": "2026-01-02T00:00:00"}), InvalidMessage, "offset"),
         (message(routing_key="flow.explode"), UnknownCommand, "flow.explode"),
         (message(headers={"deadline": "2025-12-31T23:59:59Z"}), Expired, "passed"),
