@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     namespace: str = Field("deployq", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
 
     # Consumer
-    prefetch: int = Field(32, ge=1, le=10_000)
+    prefetch: int = Field(16, ge=1, le=10_000)
     body_limit: int = Field(1024 * 1024, ge=1)
     delivery_limit: int = Field(5, ge=1)
     inbox_retention: Seconds = timedelta(hours=24)
