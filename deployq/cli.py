@@ -7,13 +7,17 @@ import gc
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
 from deployq.settings import Settings
+
+if TYPE_CHECKING:
+    from deployq.bootstrap import Deps
 
 app = typer.Typer(
     add_completion=False,
@@ -65,82 +69,58 @@ def migrate(settings_file: SettingsFile = None) -> None:
     typer.echo("schema is up to date")
 
 
-@app.command()
-def worker(
-    settings_file: SettingsFile = None,
-    migrate_first: Annotated[
-        bool, typer.Option("--migrate", help="Apply the schema before consuming.")
-    ] = False,
-) -> None:
-    """Consume commands until SIGTERM, then finish those in hand and exit."""
+Migrate = Annotated[bool, typer.Option("--migrate", help="Apply the schema first.")]
+Service = Callable[["Deps", asyncio.Event], Awaitable[None]]
+
+
+def _serve(settings_file: Path | None, migrate_first: bool, service: Service) -> None:
+    """Run `service` until SIGTERM/SIGINT, with the process's dependencies built once."""
     from deployq.bootstrap import lifespan
-    from deployq.storage.migrate import upgrade
-    from deployq.worker import serve
 
     settings = _settings(settings_file)
-    if migrate_first:
+    if migrate_first:  # imported only here: the migration tooling is big and rarely needed
+        from deployq.storage.migrate import upgrade
+
         upgrade(settings.database_url)
 
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
         async with lifespan(settings) as deps:
-            await serve(deps, stop)
+            await service(deps, stop)
 
     _run(main())
 
 
 @app.command()
-def scheduler(
-    settings_file: SettingsFile = None,
-    migrate_first: Annotated[
-        bool, typer.Option("--migrate", help="Apply the schema before scheduling.")
-    ] = False,
-) -> None:
+def worker(settings_file: SettingsFile = None, migrate_first: Migrate = False) -> None:
+    """Consume commands until SIGTERM, then finish those in hand and exit."""
+    from deployq import worker as service
+
+    _serve(settings_file, migrate_first, service.serve)
+
+
+@app.command()
+def scheduler(settings_file: SettingsFile = None, migrate_first: Migrate = False) -> None:
     """Keep scheduled runs materialised (and relay events) until SIGTERM."""
     from deployq import scheduler as service
-    from deployq.bootstrap import lifespan
-    from deployq.storage.migrate import upgrade
 
-    settings = _settings(settings_file)
-    if migrate_first:
-        upgrade(settings.database_url)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        _stop_on_signals(stop)
-        async with lifespan(settings) as deps:
-            await service.serve(deps, stop)
-
-    _run(main())
+    _serve(settings_file, migrate_first, service.serve)
 
 
 @app.command()
-def run(
-    settings_file: SettingsFile = None,
-    migrate_first: Annotated[
-        bool, typer.Option("--migrate", help="Apply the schema first.")
-    ] = False,
-) -> None:
+def run(settings_file: SettingsFile = None, migrate_first: Migrate = False) -> None:
     """The whole service in one process: a worker and a scheduler, until SIGTERM."""
     from deployq import scheduler, worker
-    from deployq.bootstrap import lifespan
-    from deployq.storage.migrate import upgrade
 
-    settings = _settings(settings_file)
-    if migrate_first:
-        upgrade(settings.database_url)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        _stop_on_signals(stop)
-        async with lifespan(settings) as deps, worker.sidecars(deps):
+    async def both(deps: Deps, stop: asyncio.Event) -> None:
+        async with worker.sidecars(deps):
             await asyncio.gather(
                 worker.serve(deps, stop, with_sidecars=False),
                 scheduler.serve(deps, stop, with_sidecars=False),
             )
 
-    _run(main())
+    _serve(settings_file, migrate_first, both)
 
 
 @app.command()

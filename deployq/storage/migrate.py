@@ -16,7 +16,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", database_url)
+    # The ini layer interpolates `%`: escape it, or a percent-encoded URL would not parse.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 
