@@ -21,6 +21,9 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=False,
+        # Units of work end their own transactions (COMMIT or ROLLBACK on the driver), so the
+        # pool's own reset on return would only cost time.
+        pool_reset_on_return=None,
         json_serializer=json_text,
         json_deserializer=orjson.loads,
     )
