@@ -25,7 +25,7 @@ from deployq.errors import (
     ValidationFailed,
 )
 from deployq.handlers import COMMANDS
-from deployq.messages.base import Command
+from deployq.messages.base import UNION_TAG, Command
 
 JSON_TYPES = frozenset({"", "application/json"})
 
@@ -89,8 +89,13 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    """`{loc, msg, type}` per problem; `loc` is a path in the body (union tags left out)."""
     return [
-        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        {
+            "loc": [p for p in e["loc"] if not (isinstance(p, str) and p.startswith(UNION_TAG))],
+            "msg": e["msg"],
+            "type": e["type"],
+        }
         for e in error.errors(include_url=False, include_context=False, include_input=False)
     ]
 

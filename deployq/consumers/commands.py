@@ -126,6 +126,10 @@ class CommandConsumer:
                 dispatch.error_answer(error),
                 dead_letter=isinstance(error, UNREADABLE) or not raw.reply_to,
             )
+        except Exception as error:  # a decoding bug must not leave the message unanswered
+            log.exception("%s %s could not be decoded", raw.routing_key, raw.message_id)
+            failure = Internal(f"{raw.routing_key} could not be decoded: {type(error).__name__}")
+            outcome = Outcome(dispatch.error_answer(failure), dead_letter=True)
         else:
             outcome = await self._run(decoded, raw)
         await self.settle(message, raw, outcome)

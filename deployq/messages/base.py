@@ -14,6 +14,8 @@ Operator = Literal["and_", "or_"]
 Offset = Annotated[int, Field(ge=0)]
 Limit = Annotated[int, Field(ge=0, le=200)]
 Instant = AwareDatetime
+# Prefix of the tags of tagged unions; error locations drop them, as they are not body paths.
+UNION_TAG = "@"
 
 
 class Wire(BaseModel):

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
 
 from deployq import occurrences
-from deployq.messages.base import Command, Instant, Json, Result, Wire
+from deployq.messages.base import UNION_TAG, Command, Instant, Json, Result, Wire
 
 
 def _timezone(value: str | None) -> str | None:
@@ -23,6 +23,7 @@ def _timezone(value: str | None) -> str | None:
 Timezone = Annotated[str | None, AfterValidator(_timezone)]
 Slug = Annotated[str, Field(min_length=1, max_length=200)]
 MaxScheduledRuns = Annotated[int, Field(ge=1, le=50)]
+MAX_INTERVAL_SECONDS = 100 * 365 * 86400
 
 
 class IntervalSchedule(Wire):
@@ -33,6 +34,8 @@ class IntervalSchedule(Wire):
     @field_validator("interval")
     @classmethod
     def _positive(cls, value: float) -> float:
+        if value > MAX_INTERVAL_SECONDS:
+            raise ValueError(f"interval must be at most {MAX_INTERVAL_SECONDS} seconds (100 years)")
         occurrences.check_interval(timedelta(seconds=value))
         return value
 
@@ -58,7 +61,32 @@ class RRuleSchedule(Wire):
         return occurrences.check_rrule(value)
 
 
-Schedule = IntervalSchedule | CronSchedule | RRuleSchedule
+def _schedule_kind(value: Any) -> str | None:
+    """Which kind a schedule is, from the one key that names it; a schedule object is judged
+    against that kind only, so its errors name its own fields and nothing else."""
+    if isinstance(value, dict):
+        return next(
+            (f"{UNION_TAG}{key}" for key in ("interval", "cron", "rrule") if key in value), None
+        )
+    kinds: dict[type, str] = {
+        IntervalSchedule: "interval",
+        CronSchedule: "cron",
+        RRuleSchedule: "rrule",
+    }
+    kind = kinds.get(type(value))
+    return None if kind is None else f"{UNION_TAG}{kind}"
+
+
+Schedule = Annotated[
+    Annotated[IntervalSchedule, Tag(f"{UNION_TAG}interval")]
+    | Annotated[CronSchedule, Tag(f"{UNION_TAG}cron")]
+    | Annotated[RRuleSchedule, Tag(f"{UNION_TAG}rrule")],
+    Discriminator(
+        _schedule_kind,
+        custom_error_type="schedule_kind",
+        custom_error_message="a schedule needs one of the keys interval, cron or rrule",
+    ),
+]
 
 
 class ScheduleCreate(Wire):
