@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 LEADER_LOCK = 0x6465706C6F7972  # any constant shared by every deployq process
 PURGE_EVERY = timedelta(minutes=1)
+LOCK_CHECK_SECONDS = 5.0
 
 
 def plain_dsn(database_url: str) -> str:
@@ -63,6 +65,7 @@ class Relay:
         idle_poll: float = 1.0,
         standby_poll: float = 2.0,
         retention: timedelta = timedelta(hours=1),
+        drain_seconds: float = 10.0,
     ) -> None:
         self.db = db
         self.dsn = plain_dsn(database_url)
@@ -76,6 +79,7 @@ class Relay:
         self.idle_poll = idle_poll
         self.standby_poll = standby_poll
         self.retention = retention
+        self.drain_seconds = drain_seconds
         self.leading = asyncio.Event()
         self._wake = asyncio.Event()
         self._exchange: AbstractExchange | None = None
@@ -110,17 +114,38 @@ class Relay:
             log.info("outbox relay leading")
             self.leading.set()
             await connection.add_listener(OUTBOX_CHANNEL, self._notified)
+            checked = time.monotonic()
             while not stop.is_set():
                 self._wake.clear()
+                if time.monotonic() - checked > LOCK_CHECK_SECONDS:
+                    # Still holding the lock? A lost connection means another relay may lead.
+                    await connection.execute("SELECT 1")
+                    checked = time.monotonic()
                 if await self.publish_pending():
                     # Under load, let a few more commits land so a pass carries many events.
                     await _wait(stop, self.linger)
                     continue
                 await self._idle(connection, stop)
+            await self._drain()
         finally:
             self.leading.clear()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 5)
+
+    async def _drain(self) -> None:
+        """On stop, publish what is still pending (the events of commands this process already
+        answered) before giving up the lock, within a bounded time."""
+        deadline = time.monotonic() + self.drain_seconds
+        while time.monotonic() < deadline:
+            try:
+                published = await asyncio.wait_for(
+                    self.publish_pending(), max(0.1, deadline - time.monotonic())
+                )
+            except TimeoutError:
+                log.warning("stopping with outbox events still pending; the next leader sends them")
+                return
+            if not published:
+                return
 
     def _notified(self, *_: object) -> None:
         self._wake.set()
