@@ -29,24 +29,28 @@ async def test_worker_reports_health_and_counts_commands(settings: Settings, wir
             "metrics_port": port,
         }
     )
-    async with running_worker(own), await Client.connect(own.amqp_url, own.namespace) as client:
-        assert (await client.call("system.ping", {})).ok
-        unknown = await client.call("deployment.explode", {})
-        assert unknown.error["code"] == "unknown_command"
+    try:
+        async with running_worker(own), await Client.connect(own.amqp_url, own.namespace) as client:
+            assert (await client.call("system.ping", {})).ok
+            unknown = await client.call("deployment.explode", {})
+            assert unknown.error["code"] == "unknown_command"
 
-        assert await get(port, "/healthz") == (200, b"ok\n")
+            assert await get(port, "/healthz") == (200, b"ok\n")
 
-        async def settled() -> str | None:
-            # A reply is published before its delivery is acked and counted.
-            status, body = await get(port, "/metrics")
-            assert status == 200
-            text = body.decode()
-            return text if 'outcome="unknown_command"} 1.0' in text else None
+            async def settled() -> str | None:
+                # A reply is published before its delivery is acked and counted.
+                status, body = await get(port, "/metrics")
+                assert status == 200
+                text = body.decode()
+                return text if 'outcome="unknown_command"} 1.0' in text else None
 
-        text = await wait_until(settled)
-        assert text is not None
-        assert 'deployq_commands_total{command="system.ping",outcome="ok"} 1.0' in text
-        assert 'deployq_commands_total{command="<unknown>",outcome="unknown_command"} 1.0' in text
-        assert 'deployq_dead_letters_total{code="unknown_command"} 1.0' in text
-        assert "deployq_commands_in_flight 0.0" in text
-    await wire.delete_namespace(own.namespace)
+            text = await wait_until(settled)
+            assert text is not None
+            assert 'deployq_commands_total{command="system.ping",outcome="ok"} 1.0' in text
+            assert (
+                'deployq_commands_total{command="<unknown>",outcome="unknown_command"} 1.0' in text
+            )
+            assert 'deployq_dead_letters_total{code="unknown_command"} 1.0' in text
+            assert "deployq_commands_in_flight 0.0" in text
+    finally:
+        await wire.delete_namespace(own.namespace)
