@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -17,6 +17,7 @@ from deployq.messages.base import (
     Offset,
     Page,
     Timestamps,
+    Wire,
 )
 from deployq.messages.filters import DeploymentFilters, DeploymentSort
 from deployq.messages.flows import FlowName
@@ -26,22 +27,9 @@ DeploymentName = Annotated[str, Field(max_length=1000)]
 ConcurrencyLimit = Annotated[int, Field(ge=1)]
 
 
-def _refuse_two_limits(values: Any) -> None:
-    """R50: a deployment's own limit and a global limit id exclude each other."""
-    if values.concurrency_limit is not None and values.global_concurrency_limit_id is not None:
-        raise ValueError("give concurrency_limit or global_concurrency_limit_id, not both")
+class DeploymentFields(Wire):
+    """The settable fields `deployment.create` and `deployment.update` share (R4)."""
 
-
-class CreateDeployment(Command):
-    """Upsert on (flow, name): R50–R52. Fields left out keep their stored values on update."""
-
-    command = "deployment.create"
-    writes = True
-
-    name: DeploymentName
-    flow_id: UUID | None = None
-    flow_name: FlowName | None = None
-    id: UUID | None = None
     version: str | None = None
     description: str | None = None
     paused: bool = False
@@ -60,15 +48,33 @@ class CreateDeployment(Command):
     infrastructure_document_id: UUID | None = None
     concurrency_limit: ConcurrencyLimit | None = None
     global_concurrency_limit_id: UUID | None = None
-    created_by: Actor | None = None
     updated_by: Actor | None = None
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Self:
+        """R50: a deployment's own limit and a global limit id exclude each other."""
+        if self.concurrency_limit is not None and self.global_concurrency_limit_id is not None:
+            raise ValueError("give concurrency_limit or global_concurrency_limit_id, not both")
+        return self
+
+
+class CreateDeployment(DeploymentFields, Command):
+    """Upsert on (flow, name): R50–R52. Fields left out keep their stored values on update."""
+
+    command = "deployment.create"
+    writes = True
+
+    name: DeploymentName
+    flow_id: UUID | None = None
+    flow_name: FlowName | None = None
+    id: UUID | None = None
+    created_by: Actor | None = None
     schedules: list[ScheduleCreate] = []
 
     @model_validator(mode="after")
-    def _check(self) -> Self:
+    def _one_flow(self) -> Self:
         if (self.flow_id is None) == (self.flow_name is None):
             raise ValueError("give exactly one of flow_id or flow_name")
-        _refuse_two_limits(self)
         return self
 
 
@@ -101,38 +107,14 @@ class CountDeployments(DeploymentFilters, Command):
     writes = False
 
 
-class UpdateDeployment(Command):
+class UpdateDeployment(DeploymentFields, Command):
     """R56–R58: only fields present change; null clears a nullable field."""
 
     command = "deployment.update"
     writes = True
 
     id: UUID
-    version: str | None = None
-    description: str | None = None
-    paused: bool = False
-    tags: list[str] = []
-    labels: Labels = {}
-    parameters: Json = {}
-    parameter_openapi_schema: Json | None = None
-    enforce_parameter_schema: bool = True
-    job_variables: Json = {}
-    pull_steps: list[Json] | None = None
-    path: str | None = None
-    entrypoint: str | None = None
-    work_queue_name: str | None = None
-    work_pool_name: str | None = None
-    storage_document_id: UUID | None = None
-    infrastructure_document_id: UUID | None = None
-    concurrency_limit: ConcurrencyLimit | None = None
-    global_concurrency_limit_id: UUID | None = None
-    updated_by: Actor | None = None
     schedules: list[ScheduleChange] | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        _refuse_two_limits(self)
-        return self
 
 
 class PauseDeployment(Command):

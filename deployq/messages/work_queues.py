@@ -32,9 +32,8 @@ class QueueFilter(Wire):
     deployment_ids: list[UUID] | None = None
 
 
-class CreateWorkQueue(Command):
-    command = "work_queue.create"
-    writes = True
+class QueueFields(Wire):
+    """A queue's address (pool, default pool when left out, and name) and settable fields."""
 
     work_pool_name: PoolName | None = None
     name: QueueName
@@ -43,6 +42,11 @@ class CreateWorkQueue(Command):
     concurrency_limit: QueueLimit | None = None
     priority: Priority = 1
     filter: QueueFilter | None = None
+
+
+class CreateWorkQueue(QueueFields, Command):
+    command = "work_queue.create"
+    writes = True
 
 
 class ReadWorkQueue(Command):
@@ -65,20 +69,12 @@ class ListWorkQueues(Command):
     limit: Limit = 200
 
 
-class UpdateWorkQueue(Command):
+class UpdateWorkQueue(QueueFields, Command):
     """Exclude-unset: only fields present change. `concurrency_limit` and `filter` may be
     cleared with null; the others may not be null."""
 
     command = "work_queue.update"
     writes = True
-
-    work_pool_name: PoolName | None = None
-    name: QueueName
-    description: str = ""
-    is_paused: bool = False
-    concurrency_limit: QueueLimit | None = None
-    priority: Priority = 1
-    filter: QueueFilter | None = None
 
 
 class DeleteWorkQueue(Command):
