@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from deployq.storage.driver import Driver, json_text
-from deployq.storage.inbox import Claim, claim_sql
+from deployq.storage.inbox import Claim
 from deployq.storage.unit_of_work import UnitOfWork
 
 
@@ -53,18 +53,16 @@ class Database:
         """A unit of work inside one transaction; it rolls back unless `commit()` was called.
 
         The transaction is opened on the driver, so statements run through SQLAlchemy and the
-        compiled ones run on the driver (storage/driver.py) share it. With `claim`, the
-        inbox claim travels with BEGIN in one round trip; `uow.claimed` says if it was taken.
+        compiled ones run on the driver (storage/driver.py) share it. With `claim`, the inbox
+        claim is the transaction's first statement; `uow.claimed` says if it was taken.
         """
         async with self._autocommit.connect() as connection:
             driver = await _driver(connection)
             uow = UnitOfWork(connection, Driver(driver), transactional=True)
             try:
-                if claim is None:
-                    await driver.execute("BEGIN")
-                else:
-                    status = await driver.execute(f"BEGIN; {claim_sql(claim)}")
-                    uow.claimed = status == "INSERT 0 1"
+                await driver.execute("BEGIN")
+                if claim is not None:
+                    uow.claimed = await uow.inbox.claim(claim)
                 yield uow
             except BaseException:
                 await _forget_if_broken(connection, driver)

@@ -70,24 +70,6 @@ class Claim:
     now: datetime
 
 
-def claim_sql(claim: Claim) -> str:
-    """The claim as SQL text, so it can travel in one simple-protocol message with BEGIN.
-
-    Every value is written as a hex literal or an ISO timestamp deployq formats itself, so no
-    text from the message is ever spliced into SQL as is.
-    """
-    message_id = claim.message_id.encode().hex()
-    command = claim.command.encode().hex()
-    return (
-        "INSERT INTO inbox (message_id, command, body_hash, reply, ok, handled_at) VALUES ("
-        f"convert_from('\\x{message_id}'::bytea, 'UTF8'), "
-        f"convert_from('\\x{command}'::bytea, 'UTF8'), "
-        f"'\\x{claim.body_hash.hex()}'::bytea, ''::bytea, false, "
-        f"'{claim.now.isoformat()}'::timestamptz"
-        ") ON CONFLICT (message_id) DO NOTHING"
-    )
-
-
 def _row(message_id: str, entry: Remembered, now: datetime) -> dict[str, object]:
     return {
         "message_id": message_id,
@@ -106,6 +88,11 @@ class InboxRepository:
     async def find(self, message_id: str) -> Remembered | None:
         row = await self.driver.fetchrow(_FIND, {"message_id": message_id})
         return None if row is None else Remembered(row[0], bytes(row[1]), bytes(row[2]), row[3])
+
+    async def claim(self, claim: Claim) -> bool:
+        """Take the id for this transaction. False: a twin committed it first."""
+        entry = Remembered(claim.command, claim.body_hash, b"", ok=False)
+        return await self.remember_if_new(claim.message_id, entry, now=claim.now)
 
     async def record(self, message_id: str, reply: bytes, *, events: Sequence[Event] = ()) -> None:
         """Fill in the successful reply of a claimed id, writing `events` to the outbox in the
