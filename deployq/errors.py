@@ -64,15 +64,5 @@ class Internal(DeployqError):
     code = "internal"
 
 
-# Errors found before a handler ran: nothing was applied, so they are not remembered (CONTRACT §6).
-DECODE_ERRORS: tuple[type[DeployqError], ...] = (
-    InvalidMessage,
-    UnknownCommand,
-    PayloadTooLarge,
-    ValidationFailed,
-    MissingMessageId,
-    Expired,
-)
-
 # Errors that mean the message itself is unreadable: always dead-lettered (CONTRACT §3).
 UNREADABLE: tuple[type[DeployqError], ...] = (InvalidMessage, UnknownCommand, PayloadTooLarge)

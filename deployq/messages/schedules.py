@@ -7,7 +7,7 @@ A schedule arrives possibly incomplete (no anchor, no timezone) and is stored an
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
@@ -213,15 +213,3 @@ class ScheduleUpdated(Result):
 
 class SchedulesDeleted(Result):
     deleted: int
-
-
-ScheduleKind = Literal["interval", "cron", "rrule"]
-
-
-def schedule_kind(schedule: dict[str, Any]) -> ScheduleKind:
-    """Which kind a stored (resolved) schedule document is."""
-    if "interval" in schedule:
-        return "interval"
-    if "cron" in schedule:
-        return "cron"
-    return "rrule"

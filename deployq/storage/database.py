@@ -78,7 +78,7 @@ class Database:
         async with self._autocommit.connect() as connection:
             driver = await _driver(connection)
             try:
-                yield UnitOfWork(connection, Driver(driver), read_only=True)
+                yield UnitOfWork(connection, Driver(driver))
             except BaseException:
                 await _forget_if_broken(connection, driver)
                 raise

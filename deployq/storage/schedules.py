@@ -118,7 +118,3 @@ class ScheduleRepository:
             deployment_schedule.c.deployment_id == deployment_id
         )
         return (await self.connection.execute(statement)).rowcount
-
-    async def delete_ids(self, schedule_ids: Sequence[UUID]) -> int:
-        statement = sa.delete(deployment_schedule).where(deployment_schedule.c.id.in_(schedule_ids))
-        return (await self.connection.execute(statement)).rowcount

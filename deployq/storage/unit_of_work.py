@@ -31,12 +31,10 @@ class UnitOfWork:
         driver: Driver,
         *,
         transactional: bool = False,
-        read_only: bool = False,
     ) -> None:
         self.connection = connection
         self.driver = driver
         self.transactional = transactional
-        self.read_only = read_only
         self.claimed = False
         self.committed = False
         self.events: list[Event] = []
