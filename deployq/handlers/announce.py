@@ -9,8 +9,7 @@ from uuid import UUID
 
 import pydantic_core
 
-from deployq.errors import NotFound
-from deployq.handlers import convert
+from deployq.handlers import convert, missing
 from deployq.messages import events
 from deployq.messages.deployments import Deployment
 from deployq.storage.unit_of_work import UnitOfWork
@@ -36,7 +35,7 @@ async def deployment_updated(uow: UnitOfWork, deployment_id: UUID, *, now: datet
     """Read the deployment as this transaction left it, and announce it as updated."""
     row = await uow.deployments.get(deployment_id)
     if row is None:  # pragma: no cover - callers hold the row lock
-        raise NotFound(f"deployment {deployment_id} does not exist")
+        raise missing.deployment(deployment_id)
     deployment = convert.deployment(row)
     deployment_changed(uow, events.DEPLOYMENT_UPDATED, deployment, now=now)
     return deployment

@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from deployq.errors import NotFound
-from deployq.handlers import announce, convert, routing
+from deployq.handlers import announce, convert, missing, routing
 from deployq.handlers.runs import delete_scheduled_runs
 from deployq.handlers.schedules import (
-    deployment_not_found,
     refuse_duplicate_slugs,
     replace_schedules,
 )
@@ -71,8 +70,7 @@ async def create_deployment(
         now=now,
     )
     if row is None:
-        flow = command.flow_id if command.flow_id is not None else repr(command.flow_name)
-        raise NotFound(f"flow {flow} does not exist")
+        raise missing.flow(command.flow_id if command.flow_id is not None else command.flow_name)
     deployment_id = row["id"]
     if not row["inserted"]:
         await delete_scheduled_runs(uow, deployment_id, auto_only=True, future_only=True, now=now)
@@ -90,7 +88,7 @@ async def create_deployment(
 async def read_deployment(command: ReadDeployment, uow: UnitOfWork, *, now: datetime) -> Deployment:
     row = await uow.deployments.get(command.id)
     if row is None:
-        raise deployment_not_found(command.id)
+        raise missing.deployment(command.id)
     return convert.deployment(row)
 
 
@@ -129,7 +127,7 @@ async def update_deployment(
     if route is not None:  # R53, and R56's `work_pool_name: null`
         changes["work_queue_id"] = route.work_queue_id
     if await uow.deployments.update(command.id, changes, now=now) is None:
-        raise deployment_not_found(command.id)
+        raise missing.deployment(command.id)
     await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=True, now=now)
     if command.schedules is not None:
         await replace_schedules(uow, command.id, command.schedules, now=now)
@@ -141,7 +139,7 @@ async def pause_deployment(
 ) -> Deployment:
     """R59: past and future auto-scheduled runs go; pausing twice is harmless."""
     if await uow.deployments.update(command.id, {"paused": True}, now=now) is None:
-        raise deployment_not_found(command.id)
+        raise missing.deployment(command.id)
     await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=False, now=now)
     return await announce.deployment_updated(uow, command.id, now=now)
 
@@ -151,7 +149,7 @@ async def resume_deployment(
 ) -> Deployment:
     """R59: touching `updated` lets the scheduler's recent loop refill it at once."""
     if await uow.deployments.update(command.id, {"paused": False}, now=now) is None:
-        raise deployment_not_found(command.id)
+        raise missing.deployment(command.id)
     return await announce.deployment_updated(uow, command.id, now=now)
 
 
@@ -161,7 +159,7 @@ async def delete_deployment(
     """R60: every deletable-scheduled run goes first; runs in other states stay."""
     # Lock first, as the scheduler does: no pass can add runs between these two deletes.
     if await uow.scheduling.lock(command.id) is None:
-        raise deployment_not_found(command.id)
+        raise missing.deployment(command.id)
     await delete_scheduled_runs(uow, command.id, auto_only=False, future_only=False, now=now)
     await uow.deployments.delete(command.id)
     announce.deployment_deleted(uow, command.id, now=now)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from deployq.errors import NotFound
-from deployq.handlers import convert
+from deployq.handlers import convert, missing
 from deployq.messages.flows import CreateFlow, Flow, ReadFlow
 from deployq.storage.unit_of_work import UnitOfWork
 
@@ -18,10 +17,8 @@ async def create_flow(command: CreateFlow, uow: UnitOfWork, *, now: datetime) ->
 async def read_flow(command: ReadFlow, uow: UnitOfWork, *, now: datetime) -> Flow:
     if command.id is not None:
         row = await uow.flows.get(command.id)
-        missing = f"flow {command.id} does not exist"
     else:
         row = await uow.flows.get_by_name(command.name or "")
-        missing = f"flow {command.name!r} does not exist"
     if row is None:
-        raise NotFound(missing)
+        raise missing.flow(command.id if command.id is not None else command.name)
     return convert.flow(row)

@@ -14,8 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from deployq.errors import NotFound
-from deployq.handlers import announce, convert
+from deployq.handlers import announce, convert, missing
 from deployq.messages import events
 from deployq.messages.deployments import CreateDeployment, UpdateDeployment
 from deployq.messages.filters import DeploymentFilter, DeploymentFilters, DeploymentSort, Ids
@@ -29,10 +28,6 @@ class Route:
 
     work_queue_id: UUID | None
     work_pool_name: str | None
-
-
-def pool_not_found(name: str) -> NotFound:
-    return NotFound(f"work pool {name!r} does not exist")
 
 
 async def resolve_work_queue(
@@ -51,7 +46,7 @@ async def resolve_work_queue(
     if pool_name:
         pool = await uow.work_pools.get(pool_name, lock="share")
         if pool is None:
-            raise pool_not_found(pool_name)
+            raise missing.work_pool(pool_name)
         if not queue_name:
             return Route(pool["default_queue_id"], pool_name)
         queue = await uow.work_queues.ensure(pool, queue_name, now=now)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from deployq import materialise
-from deployq.errors import Conflict, NotFound
-from deployq.handlers import announce, convert
+from deployq.errors import Conflict
+from deployq.handlers import announce, convert, missing
 from deployq.messages.base import Counted
 from deployq.messages.runs import (
     CountFlowRuns,
@@ -44,7 +44,7 @@ async def schedule_runs(command: ScheduleRuns, uow: UnitOfWork, *, now: datetime
     backfill works on a paused deployment. Waits for the deployment's lock (R74)."""
     deployment = await uow.scheduling.lock(command.deployment_id)
     if deployment is None:
-        raise NotFound(f"deployment {command.deployment_id} does not exist")
+        raise missing.deployment(command.deployment_id)
     window = Window.of(
         command.start_time or now,
         command.end_time,
@@ -62,7 +62,7 @@ async def schedule_runs(command: ScheduleRuns, uow: UnitOfWork, *, now: datetime
 async def read_flow_run(command: ReadFlowRun, uow: UnitOfWork, *, now: datetime) -> FlowRun:
     row = await uow.runs.get(command.id)
     if row is None:
-        raise NotFound(f"flow run {command.id} does not exist")
+        raise missing.flow_run(command.id)
     return convert.flow_run(row)
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from deployq.errors import Conflict, NotFound, ValidationFailed
-from deployq.handlers import announce, convert
+from deployq.errors import Conflict, ValidationFailed
+from deployq.handlers import announce, convert, missing
 from deployq.handlers.runs import delete_scheduled_runs
 from deployq.messages.base import Deleted
 from deployq.messages.schedules import (
@@ -25,10 +25,6 @@ from deployq.messages.schedules import (
     UpdateSchedule,
 )
 from deployq.storage.unit_of_work import UnitOfWork
-
-
-def deployment_not_found(deployment_id: UUID) -> NotFound:
-    return NotFound(f"deployment {deployment_id} does not exist")
 
 
 def refuse_duplicate_slugs(slugs: Iterable[str | None]) -> None:
@@ -99,7 +95,7 @@ async def _touch(uow: UnitOfWork, deployment_id: UUID, *, now: datetime) -> None
     """A schedule change is a change of its deployment: lock the row (the scheduler's lock,
     R74) and touch `updated`, so the recent loop refills it within seconds (R73)."""
     if await uow.deployments.update(deployment_id, {}, now=now) is None:
-        raise deployment_not_found(deployment_id)
+        raise missing.deployment(deployment_id)
 
 
 async def create_deployment_schedules(
@@ -122,7 +118,7 @@ async def read_deployment_schedules(
 ) -> list[DeploymentSchedule]:
     """R62: most recently updated first."""
     if not await uow.deployments.exists(command.deployment_id):
-        raise deployment_not_found(command.deployment_id)
+        raise missing.deployment(command.deployment_id)
     active = command.filter.active.eq_ if command.filter and command.filter.active else None
     rows = await uow.schedules.for_deployment(command.deployment_id, active=active)
     return [convert.schedule(r) for r in rows]
@@ -138,7 +134,7 @@ async def update_deployment_schedule(
         values["schedule"] = convert.resolve_schedule(command.schedule, now=now)
     row = await uow.schedules.update(command.deployment_id, command.schedule_id, values, now=now)
     if row is None:
-        raise schedule_not_found(command.deployment_id, command.schedule_id)
+        raise missing.schedule(command.deployment_id, command.schedule_id)
     await delete_scheduled_runs(
         uow, command.deployment_id, auto_only=True, future_only=True, now=now
     )
@@ -152,7 +148,7 @@ async def delete_deployment_schedule(
     """R64: the deployment's auto-scheduled runs go (past ones too); the scheduler refills."""
     await _touch(uow, command.deployment_id, now=now)
     if not await uow.schedules.delete(command.deployment_id, command.schedule_id):
-        raise schedule_not_found(command.deployment_id, command.schedule_id)
+        raise missing.schedule(command.deployment_id, command.schedule_id)
     await delete_scheduled_runs(
         uow, command.deployment_id, auto_only=True, future_only=False, now=now
     )
@@ -171,7 +167,3 @@ async def delete_deployment_schedules(
     )
     await announce.deployment_updated(uow, command.deployment_id, now=now)
     return SchedulesDeleted(deleted=removed)
-
-
-def schedule_not_found(deployment_id: UUID, schedule_id: UUID) -> NotFound:
-    return NotFound(f"deployment {deployment_id} has no schedule {schedule_id}")

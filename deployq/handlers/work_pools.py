@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from deployq.handlers import convert, routing
-from deployq.handlers.routing import pool_not_found
+from deployq.handlers import convert, missing, routing
 from deployq.messages.base import Deleted
 from deployq.messages.work_pools import (
     CreateWorkPool,
@@ -27,7 +26,7 @@ async def create_work_pool(command: CreateWorkPool, uow: UnitOfWork, *, now: dat
 async def read_work_pool(command: ReadWorkPool, uow: UnitOfWork, *, now: datetime) -> WorkPool:
     row = await uow.work_pools.get(command.name)
     if row is None:
-        raise pool_not_found(command.name)
+        raise missing.work_pool(command.name)
     return convert.work_pool(row)
 
 
@@ -43,7 +42,7 @@ async def update_work_pool(command: UpdateWorkPool, uow: UnitOfWork, *, now: dat
     changes = command.model_dump(include=command.model_fields_set - {"name"})
     row = await uow.work_pools.update(command.name, changes, now=now)
     if row is None:
-        raise pool_not_found(command.name)
+        raise missing.work_pool(command.name)
     return convert.work_pool(row)
 
 
@@ -55,7 +54,7 @@ async def delete_work_pool(command: DeleteWorkPool, uow: UnitOfWork, *, now: dat
     """
     pool = await uow.work_pools.get(command.name, lock="update")
     if pool is None:
-        raise pool_not_found(command.name)
+        raise missing.work_pool(command.name)
     detached = await uow.work_queues.detach(uow.work_queues.of_pool(pool["id"]), now=now)
     await uow.work_pools.delete(pool["id"])
     await routing.announce_detached(uow, detached, now=now)

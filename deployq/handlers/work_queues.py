@@ -11,10 +11,8 @@ from typing import Any
 
 from sqlalchemy.engine import RowMapping
 
-from deployq.errors import Conflict, NotFound
-from deployq.handlers import convert, routing
-from deployq.handlers.routing import pool_not_found
-from deployq.handlers.schedules import deployment_not_found
+from deployq.errors import Conflict
+from deployq.handlers import convert, missing, routing
 from deployq.messages.base import Deleted
 from deployq.messages.work_pools import DEFAULT_POOL, DEFAULT_POOL_TYPE
 from deployq.messages.work_queues import (
@@ -34,14 +32,10 @@ from deployq.storage.work_pools import Lock
 ADDRESS = frozenset({"work_pool_name", "name"})
 
 
-def queue_not_found(pool_name: str, name: str) -> NotFound:
-    return NotFound(f"work pool {pool_name!r} has no queue named {name!r}")
-
-
 async def _pool(uow: UnitOfWork, name: str | None, *, lock: Lock = None) -> RowMapping:
     row = await uow.work_pools.get(name or DEFAULT_POOL, lock=lock)
     if row is None:
-        raise pool_not_found(name or DEFAULT_POOL)
+        raise missing.work_pool(name or DEFAULT_POOL)
     return row
 
 
@@ -70,7 +64,7 @@ async def read_work_queue(command: ReadWorkQueue, uow: UnitOfWork, *, now: datet
     pool = await _pool(uow, command.work_pool_name)
     row = await uow.work_queues.get(pool["id"], command.name)
     if row is None:
-        raise queue_not_found(pool["name"], command.name)
+        raise missing.work_queue(pool["name"], command.name)
     return convert.work_queue(row)
 
 
@@ -95,7 +89,7 @@ async def update_work_queue(
     changes = _values(command, set(command.model_fields_set))
     row = await uow.work_queues.update(pool, command.name, changes, now=now)
     if row is None:
-        raise queue_not_found(pool["name"], command.name)
+        raise missing.work_queue(pool["name"], command.name)
     return convert.work_queue(row)
 
 
@@ -105,7 +99,7 @@ async def delete_work_queue(command: DeleteWorkQueue, uow: UnitOfWork, *, now: d
     pool = await _pool(uow, command.work_pool_name, lock="share")
     queue = await uow.work_queues.get(pool["id"], command.name, lock="update")
     if queue is None:
-        raise queue_not_found(pool["name"], command.name)
+        raise missing.work_queue(pool["name"], command.name)
     if queue["id"] == pool["default_queue_id"]:
         raise Conflict(
             f"{command.name!r} is the default queue of work pool {pool['name']!r}; "
@@ -123,6 +117,6 @@ async def check_work_queues_for_deployment(
     """R69a: queues whose legacy filter admits the deployment; queues without one are not
     returned. Ordered by pool name, priority, queue name."""
     if not await uow.deployments.exists(command.deployment_id):
-        raise deployment_not_found(command.deployment_id)
+        raise missing.deployment(command.deployment_id)
     rows = await uow.work_queues.admitting(command.deployment_id)
     return [convert.work_queue(r) for r in rows]
