@@ -57,7 +57,8 @@ async def create_deployment(
     values = _columns(command, COLUMNS)
     if command.id is not None:
         values["id"] = command.id
-    changes = _columns(command, command.model_fields_set - KEPT_ON_UPSERT)
+    carried = (command.model_fields_set & COLUMNS) - KEPT_ON_UPSERT
+    changes = {name: values[name] for name in carried}  # one dump serves both
     route = await routing.resolve_work_queue(uow, command, now=now)
     if route is not None:  # R53; on the update path only when the request named a pool/queue
         values["work_queue_id"] = changes["work_queue_id"] = route.work_queue_id
