@@ -1,8 +1,8 @@
 """`deployq scheduler`: keep every active schedule's future runs materialised (R70–R76).
 
-Two loops run passes (deployq/passes.py): the main loop every LOOP_SECONDS, the recent loop every
-RECENT_LOOP_SECONDS, beside the outbox relay. Any number of scheduler processes can run: they
-split the pages between them, what one skips (a locked row) a later pass picks up, and inserts
+Two loops run passes (deployq/scheduling/passes.py): the main loop every LOOP_SECONDS, the
+recent loop every RECENT_LOOP_SECONDS. Any number of scheduler processes can run: they split
+the pages between them, what one skips (a locked row) a later pass picks up, and inserts
 conflict on the idempotency key, so nothing is created twice (R74).
 """
 
@@ -15,8 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from deployq.bootstrap import Deps
-from deployq.passes import PassResult, main_pass, recent_pass
 from deployq.retry import is_transient
+from deployq.scheduling.passes import PassResult, main_pass, recent_pass
 from deployq.worker import sidecars
 
 log = logging.getLogger(__name__)
