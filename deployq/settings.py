@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Consumer
     prefetch: int = Field(16, ge=1, le=10_000)
     body_limit: int = Field(1024 * 1024, ge=1)
+    # How deep a body may nest (the body itself is level 1). A stored value sits at most three
+    # levels deeper in a reply or an event, and orjson writes at most 254: hence the cap.
+    json_max_depth: int = Field(32, ge=8, le=128)
     delivery_limit: int = Field(5, ge=1)
     inbox_retention: Seconds = timedelta(hours=24)
     outbox_retention: Seconds = timedelta(hours=1)

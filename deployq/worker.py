@@ -56,6 +56,7 @@ async def serve(
         clock=deps.clock,
         metrics=deps.metrics,
         body_limit=settings.body_limit,
+        json_max_depth=settings.json_max_depth,
         prefetch=settings.prefetch,
     )
     await consumer.start()

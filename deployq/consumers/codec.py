@@ -3,6 +3,11 @@
 Checks run in the contract's order, so a message with several problems reports the first of
 `payload_too_large`, `invalid_message`, `unknown_command`, `expired`, `missing_message_id`,
 `validation_error`.
+
+Besides the models' own bounds, the decoded body as a whole is bounded here: no deeper than
+`json_max_depth` (so free-form JSON can always be stored, and embedded in runs, replies and
+events, within orjson's 254 levels) and no NUL character in any string or key (PostgreSQL's
+text and jsonb cannot hold one).
 """
 
 from __future__ import annotations
@@ -88,19 +93,65 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return value
 
 
+Path = tuple[str | int, ...]
+
+
+def _nul_or_too_deep(data: dict[str, Any], *, max_depth: int, nul: bool) -> dict[str, Any] | None:
+    """The first problem found in the body: a container more than `max_depth` levels deep (the
+    body is level 1), or, when `nul`, a string or key holding a NUL character."""
+    pending: list[tuple[dict[str, Any] | list[Any], int, Path]] = [(data, 1, ())]
+    while pending:
+        container, level, path = pending.pop()
+        if level > max_depth:
+            return {
+                "loc": list(path),
+                "msg": f"nested deeper than {max_depth} levels (DEPLOYQ_JSON_MAX_DEPTH)",
+                "type": "json_too_deep",
+            }
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in items:
+            if nul and isinstance(key, str) and "\x00" in key:
+                return _nul([*path, key])
+            if isinstance(value, dict | list):
+                pending.append((value, level + 1, (*path, key)))
+            elif nul and isinstance(value, str) and "\x00" in value:
+                return _nul([*path, key])
+    return None
+
+
+def _nul(loc: list[str | int]) -> dict[str, Any]:
+    return {"loc": loc, "msg": "must not contain NUL characters (\\u0000)", "type": "string_nul"}
+
+
+def body_problem(body: bytes, data: dict[str, Any], *, max_depth: int) -> dict[str, Any] | None:
+    """Depth and NUL, walked only when the raw bytes allow either: a body with no more brackets
+    than `max_depth` cannot nest deeper, and JSON writes NUL only as the escape `\\u0000`."""
+    nul = b"\\u0000" in body
+    if not nul and body.count(b"{") + body.count(b"[") <= max_depth:
+        return None
+    return _nul_or_too_deep(data, max_depth=max_depth, nul=nul)
+
+
+def _message(error: Any) -> str:
+    """Pydantic's message, without the `Value error, ` it puts before a validator's own words."""
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    return str(error["msg"])
+
+
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
     """`{loc, msg, type}` per problem; `loc` is a path in the body (union tags left out)."""
     return [
         {
             "loc": [p for p in e["loc"] if not (isinstance(p, str) and p.startswith(UNION_TAG))],
-            "msg": e["msg"],
+            "msg": _message(e),
             "type": e["type"],
         }
-        for e in error.errors(include_url=False, include_context=False, include_input=False)
+        for e in error.errors(include_url=False, include_context=True, include_input=False)
     ]
 
 
-def decode(message: Incoming, *, body_limit: int, now: datetime) -> Decoded:
+def decode(message: Incoming, *, body_limit: int, json_max_depth: int, now: datetime) -> Decoded:
     if len(message.body) > body_limit:
         raise PayloadTooLarge(f"body is {len(message.body)} bytes; the limit is {body_limit}")
     content_type = (message.content_type or "").split(";")[0].strip().lower()
@@ -121,6 +172,9 @@ def decode(message: Incoming, *, body_limit: int, now: datetime) -> Decoded:
         raise Expired(f"deadline {deadline.isoformat()} passed before the command was handled")
     if model.writes and not message.message_id:
         raise MissingMessageId(f"{model.command} changes data, so it needs a message_id")
+    problem = body_problem(message.body, data, max_depth=json_max_depth)
+    if problem is not None:
+        raise ValidationFailed(f"{model.command}: 1 invalid field(s)", [problem])
     try:
         command = model.model_validate(data)
     except ValidationError as error:

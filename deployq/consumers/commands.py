@@ -65,6 +65,7 @@ class CommandConsumer:
         clock: Callable[[], datetime],
         metrics: Metrics,
         body_limit: int,
+        json_max_depth: int,
         prefetch: int,
     ) -> None:
         self.db = db
@@ -74,6 +75,7 @@ class CommandConsumer:
         self.clock = clock
         self.metrics = metrics
         self.body_limit = body_limit
+        self.json_max_depth = json_max_depth
         self.prefetch = prefetch
         self.stopping = asyncio.Event()
         self._queue: AbstractQueue | None = None
@@ -120,7 +122,12 @@ class CommandConsumer:
         if raw.redelivered:
             self.metrics.redeliveries.inc()
         try:
-            decoded = codec.decode(raw, body_limit=self.body_limit, now=self.clock())
+            decoded = codec.decode(
+                raw,
+                body_limit=self.body_limit,
+                json_max_depth=self.json_max_depth,
+                now=self.clock(),
+            )
         except DeployqError as error:
             outcome = Outcome(
                 dispatch.error_answer(error),

@@ -213,7 +213,9 @@ def check_runs_deleted(
 async def dispatch(db: Database, command: str, body: dict[str, Any], *, now: datetime) -> Any:
     """Decode and execute one write with a fresh message_id; the reply body."""
     message = Incoming(orjson.dumps(body), command, message_id=uuid.uuid4().hex)
-    answer = await execute(decode(message, body_limit=BODY_LIMIT, now=now), db, lambda: now)
+    answer = await execute(
+        decode(message, body_limit=BODY_LIMIT, json_max_depth=32, now=now), db, lambda: now
+    )
     return orjson.loads(answer.body)
 
 

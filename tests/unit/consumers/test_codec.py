@@ -23,6 +23,7 @@ from deployq.messages.flows import CreateFlow
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 LIMIT = 1024
+DEPTH = 32
 
 
 def message(body: Any = None, routing_key: str = "flow.create", **props: Any) -> Incoming:
@@ -33,27 +34,32 @@ def message(body: Any = None, routing_key: str = "flow.create", **props: Any) ->
 
 def fails(incoming: Incoming) -> DeployqError:
     with pytest.raises(DeployqError) as caught:
-        decode(incoming, body_limit=LIMIT, now=NOW)
+        decode(incoming, body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
     return caught.value
 
 
 def test_decodes_a_write_with_its_id_and_a_hash_of_the_body() -> None:
-    decoded = decode(message(), body_limit=LIMIT, now=NOW)
+    decoded = decode(message(), body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
     assert decoded.command == CreateFlow(name="f")
     assert decoded.message_id == "m-1"
     assert len(decoded.body_hash) == 32
 
 
 def test_same_body_same_hash_other_body_other_hash() -> None:
-    first = decode(message({"name": "a"}), body_limit=LIMIT, now=NOW)
-    again = decode(message({"name": "a"}), body_limit=LIMIT, now=NOW)
-    other = decode(message({"name": "b"}), body_limit=LIMIT, now=NOW)
+    first = decode(message({"name": "a"}), body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
+    again = decode(message({"name": "a"}), body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
+    other = decode(message({"name": "b"}), body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
     assert first.body_hash == again.body_hash != other.body_hash
 
 
 def test_a_read_needs_no_message_id() -> None:
     body = {"id": "7c1f4a6e-0d67-4d1e-9a43-1d1b7c43d7a1"}
-    decoded = decode(message(body, "deployment.read", message_id=None), body_limit=LIMIT, now=NOW)
+    decoded = decode(
+        message(body, "deployment.read", message_id=None),
+        body_limit=LIMIT,
+        json_max_depth=DEPTH,
+        now=NOW,
+    )
     assert isinstance(decoded.command, ReadDeployment)
     assert decoded.message_id is None
 
@@ -62,7 +68,7 @@ def test_a_read_needs_no_message_id() -> None:
     "content_type", [None, "", "application/json", "application/json; charset=utf-8"]
 )
 def test_json_content_types_are_accepted(content_type: str | None) -> None:
-    decode(message(content_type=content_type), body_limit=LIMIT, now=NOW)
+    decode(message(content_type=content_type), body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -129,6 +135,89 @@ def test_first_problem_in_contract_order_wins(
 
 def test_a_future_deadline_passes_and_bytes_headers_are_read() -> None:
     later = (NOW + timedelta(minutes=1)).isoformat().encode()
-    decode(message(headers={"deadline": later}), body_limit=LIMIT, now=NOW)
+    decode(message(headers={"deadline": later}), body_limit=LIMIT, json_max_depth=DEPTH, now=NOW)
     assert parse_deadline({"deadline": later}) == NOW + timedelta(minutes=1)
     assert parse_deadline({}) is None
+
+
+# --- the body as a whole: depth and NUL ------------------------------------------------------
+
+
+def nested(levels: int, key: str = "a") -> bytes:
+    """An object `levels` containers deep, written by hand (orjson writes at most 254)."""
+    return f'{{"{key}":'.encode() * (levels - 1) + b"{}" + b"}" * (levels - 1)
+
+
+def deployment(field: bytes) -> Incoming:
+    body = b'{"flow_name": "f", "name": "d", ' + field + b"}"
+    return message(body, "deployment.create", message_id="m-1")
+
+
+def decode_deep(incoming: Incoming, depth: int) -> DeployqError | None:
+    try:
+        decode(incoming, body_limit=1 << 20, json_max_depth=depth, now=NOW)
+    except DeployqError as error:
+        return error
+    return None
+
+
+@pytest.mark.parametrize("depth", [8, 32, 128])
+def test_a_body_nests_at_most_json_max_depth_levels(depth: int) -> None:
+    # The body is level 1 and `parameters` level 2: parameters may be depth - 1 levels deep.
+    assert decode_deep(deployment(b'"parameters": ' + nested(depth - 1)), depth) is None
+
+    error = decode_deep(deployment(b'"parameters": ' + nested(depth)), depth)
+
+    assert isinstance(error, ValidationFailed)
+    assert error.details == [
+        {
+            "loc": ["parameters", *["a"] * (depth - 1)],
+            "msg": f"nested deeper than {depth} levels (DEPLOYQ_JSON_MAX_DEPTH)",
+            "type": "json_too_deep",
+        }
+    ]
+
+
+def test_lists_count_as_levels_and_the_path_names_their_index() -> None:
+    body = b'"pull_steps": [{"a": [1, [[[]]]]}]'  # body, list, object, list, list, list, list
+    assert decode_deep(deployment(body), 7) is None
+    error = decode_deep(deployment(body), 6)
+    assert isinstance(error, ValidationFailed)
+    assert [d["loc"] for d in error.details] == [["pull_steps", 0, "a", 1, 0, 0]]
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    assert decode_deep(deployment(b'"description": "' + b"{[" * 100 + b'"'), 8) is None
+
+
+def test_a_body_deeper_than_orjson_parses_is_not_json() -> None:
+    error = decode_deep(deployment(b'"parameters": ' + nested(2000)), 32)
+    assert isinstance(error, InvalidMessage)
+
+
+@pytest.mark.parametrize(
+    ("field", "loc"),
+    [
+        (b'"description": "a\\u0000b"', ["description"]),
+        (b'"tags": ["ok", "\\u0000"]', ["tags", 1]),
+        (b'"parameters": {"x": {"k\\u0000": 1}}', ["parameters", "x", "k\x00"]),
+        (b'"parameters": {"x": [1, {"k": "\\u0000"}]}', ["parameters", "x", 1, "k"]),
+        (b'"name\\u0000": 1', ["name\x00"]),
+    ],
+)
+def test_nul_anywhere_is_refused_with_its_path(field: bytes, loc: list[object]) -> None:
+    error = decode_deep(deployment(field), 32)
+    assert isinstance(error, ValidationFailed)
+    assert error.details == [
+        {"loc": loc, "msg": "must not contain NUL characters (\\u0000)", "type": "string_nul"}
+    ]
+
+
+def test_an_escaped_backslash_before_u0000_is_not_nul() -> None:
+    assert decode_deep(deployment(b'"description": "\\\\u0000"'), 32) is None
+
+
+def test_validator_messages_carry_no_pydantic_prefix() -> None:
+    body = {"name": "d", "flow_name": "f", "flow_id": "7c1f4a6e-0d67-4d1e-9a43-1d1b7c43d7a1"}
+    error = fails(message(body, "deployment.create"))
+    assert [d["msg"] for d in error.details] == ["give exactly one of flow_id or flow_name"]

@@ -92,7 +92,9 @@ def test_every_command_has_an_example() -> None:
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_example_decodes_to_its_model(command: str) -> None:
-    decoded = decode(incoming(command, EXAMPLES[command]), body_limit=1 << 20, now=AT)
+    decoded = decode(
+        incoming(command, EXAMPLES[command]), body_limit=1 << 20, json_max_depth=32, now=AT
+    )
     assert type(decoded.command) is COMMANDS[command]
     # What was sent is what the model holds (fields left out keep their defaults).
     assert decoded.command.model_fields_set == set(EXAMPLES[command])
@@ -102,7 +104,7 @@ def test_example_decodes_to_its_model(command: str) -> None:
 def test_unknown_field_is_refused(command: str) -> None:
     body = {**EXAMPLES[command], "colour": "red"}
     with pytest.raises(ValidationFailed) as caught:
-        decode(incoming(command, body), body_limit=1 << 20, now=AT)
+        decode(incoming(command, body), body_limit=1 << 20, json_max_depth=32, now=AT)
     assert {
         "loc": ["colour"],
         "msg": "Extra inputs are not permitted",
@@ -122,5 +124,5 @@ def test_unknown_field_is_refused(command: str) -> None:
 def test_missing_required_field_is_refused(command: str, field: str) -> None:
     body = {k: v for k, v in EXAMPLES[command].items() if k != field}
     with pytest.raises(ValidationFailed) as caught:
-        decode(incoming(command, body), body_limit=1 << 20, now=AT)
+        decode(incoming(command, body), body_limit=1 << 20, json_max_depth=32, now=AT)
     assert any(d["loc"][:1] == [field] and d["type"] == "missing" for d in caught.value.details)
