@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
 from deployq.messages.base import (
     Actor,
     Command,
+    IndexedText,
     Json,
     Labels,
     Limit,
     Offset,
     Page,
+    PositiveCount,
     Timestamps,
     Wire,
 )
@@ -23,8 +25,8 @@ from deployq.messages.filters import DeploymentFilters, DeploymentSort
 from deployq.messages.flows import FlowName
 from deployq.messages.schedules import DeploymentSchedule, ScheduleChange, ScheduleCreate
 
-DeploymentName = Annotated[str, Field(max_length=1000)]
-ConcurrencyLimit = Annotated[int, Field(ge=1)]
+DeploymentName = IndexedText
+ConcurrencyLimit = PositiveCount
 
 
 class DeploymentFields(Wire):
@@ -42,8 +44,9 @@ class DeploymentFields(Wire):
     pull_steps: list[Json] | None = None
     path: str | None = None
     entrypoint: str | None = None
-    work_queue_name: str | None = None
-    work_pool_name: str | None = None
+    # Indexed names: routing creates the pool's queue of this name when it is missing (R53).
+    work_queue_name: IndexedText | None = None
+    work_pool_name: IndexedText | None = None
     storage_document_id: UUID | None = None
     infrastructure_document_id: UUID | None = None
     concurrency_limit: ConcurrencyLimit | None = None

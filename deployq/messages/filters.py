@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from uuid import UUID
 
-from deployq.messages.base import Instant, Operator, Wire
+from deployq.messages.base import FilterList, Instant, Operator, Wire
 
 
 class Group(Wire):
@@ -17,26 +17,26 @@ class Group(Wire):
 
 
 class Ids(Wire):
-    any_: list[UUID] | None = None
-    not_any_: list[UUID] | None = None
+    any_: FilterList[UUID] | None = None
+    not_any_: FilterList[UUID] | None = None
 
 
 class AnyIds(Wire):
-    any_: list[UUID] | None = None
+    any_: FilterList[UUID] | None = None
 
 
 class Names(Wire):
-    any_: list[str] | None = None
+    any_: FilterList[str] | None = None
     like_: str | None = None
 
 
 class AnyNames(Wire):
-    any_: list[str] | None = None
+    any_: FilterList[str] | None = None
 
 
 class QueueNames(Wire):
-    any_: list[str] | None = None
-    startswith_: list[str] | None = None
+    any_: FilterList[str] | None = None
+    startswith_: FilterList[str] | None = None
 
 
 class Like(Wire):
@@ -48,14 +48,14 @@ class Equals(Wire):
 
 
 class Tags(Group):
-    all_: list[str] | None = None
-    any_: list[str] | None = None
+    all_: FilterList[str] | None = None
+    any_: FilterList[str] | None = None
     is_null_: bool | None = None
 
 
 class AnyNotAny(Wire):
-    any_: list[str] | None = None
-    not_any_: list[str] | None = None
+    any_: FilterList[str] | None = None
+    not_any_: FilterList[str] | None = None
 
 
 class StateFilter(Group):
@@ -69,7 +69,7 @@ class Between(Wire):
 
 
 class NullableIds(Wire):
-    any_: list[UUID] | None = None
+    any_: FilterList[UUID] | None = None
     is_null_: bool | None = None
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Self
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from deployq.messages.base import Command, Labels, Timestamps
+from deployq.messages.base import Command, Labels, Name, Timestamps
 
-FlowName = Annotated[str, Field(min_length=1, max_length=1000)]
+FlowName = Name
 
 
 class CreateFlow(Command):

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import orjson
-from pydantic import Field
 
 from deployq.messages.base import (
     Actor,
     Command,
+    Count,
+    FilterList,
     Instant,
     Json,
     Labels,
@@ -25,6 +26,7 @@ from deployq.messages.base import (
     Offset,
     Page,
     Result,
+    Seconds,
     Timestamps,
     Wire,
 )
@@ -54,9 +56,9 @@ class ScheduleRuns(Command):
     deployment_id: UUID
     start_time: Instant | None = None
     end_time: Instant | None = None
-    min_time: Annotated[float, Field(ge=0)] | None = None
-    min_runs: Annotated[int, Field(ge=0)] | None = None
-    max_runs: Annotated[int, Field(ge=0)] | None = None
+    min_time: Seconds | None = None
+    min_runs: Count | None = None
+    max_runs: Count | None = None
 
 
 class ScheduledRuns(Result):
@@ -86,7 +88,7 @@ class FlowRunFilters(Wire):
     """
 
     deployment_id: UUID | None = None
-    state_type: list[StateType] | None = None
+    state_type: FilterList[StateType] | None = None
     scheduled_after: Instant | None = None
     scheduled_before: Instant | None = None
     auto_scheduled: bool | None = None

@@ -11,9 +11,19 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
+from pydantic_core import PydanticCustomError
 
 from deployq import occurrences
-from deployq.messages.base import UNION_TAG, Command, Instant, Json, Result, Wire
+from deployq.messages.base import (
+    MAX_SECONDS,
+    UNION_TAG,
+    Command,
+    Instant,
+    Json,
+    PositiveCount,
+    Result,
+    Wire,
+)
 
 
 def _timezone(value: str | None) -> str | None:
@@ -23,7 +33,6 @@ def _timezone(value: str | None) -> str | None:
 Timezone = Annotated[str | None, AfterValidator(_timezone)]
 Slug = Annotated[str, Field(min_length=1, max_length=200)]
 MaxScheduledRuns = Annotated[int, Field(ge=1, le=50)]
-MAX_INTERVAL_SECONDS = 100 * 365 * 86400
 
 
 class IntervalSchedule(Wire):
@@ -34,9 +43,17 @@ class IntervalSchedule(Wire):
     @field_validator("interval")
     @classmethod
     def _positive(cls, value: float) -> float:
-        if value > MAX_INTERVAL_SECONDS:
-            raise ValueError(f"interval must be at most {MAX_INTERVAL_SECONDS} seconds (100 years)")
-        occurrences.check_interval(timedelta(seconds=value))
+        """Checked as a number first: a timedelta of -1e20 seconds cannot even be built."""
+        if not value > 0:
+            raise PydanticCustomError("greater_than", "interval must be positive")
+        if value > MAX_SECONDS:
+            raise PydanticCustomError(
+                "less_than_equal", f"interval must be at most {MAX_SECONDS} seconds (100 years)"
+            )
+        if timedelta(seconds=value) <= timedelta(0):
+            raise PydanticCustomError(
+                "greater_than", "interval must be positive and at least 0.000001 seconds"
+            )
         return value
 
 
@@ -97,7 +114,7 @@ class ScheduleCreate(Wire):
     parameters: Json = {}
     slug: Slug | None = None
     max_scheduled_runs: MaxScheduledRuns | None = None
-    max_active_runs: Annotated[int, Field(ge=1)] | None = None
+    max_active_runs: PositiveCount | None = None
     catchup: bool = False
 
 
@@ -113,7 +130,7 @@ class ScheduleChange(Wire):
     parameters: Json | None = None
     slug: Slug | None = None
     max_scheduled_runs: MaxScheduledRuns | None = None
-    max_active_runs: Annotated[int, Field(ge=1)] | None = None
+    max_active_runs: PositiveCount | None = None
     catchup: bool | None = None
 
 
@@ -154,7 +171,7 @@ class UpdateSchedule(Command):
     parameters: Json | None = None
     slug: Slug | None = None
     max_scheduled_runs: MaxScheduledRuns | None = None
-    max_active_runs: Annotated[int, Field(ge=1)] | None = None
+    max_active_runs: PositiveCount | None = None
     catchup: bool | None = None
 
 

@@ -7,16 +7,13 @@ fields.
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
-
-from deployq.messages.base import Command, Json, Limit, Offset, Page, Timestamps
+from deployq.messages.base import Command, Count, Json, Limit, Name, Offset, Page, Timestamps
 from deployq.messages.filters import WorkPoolFilter
 
-PoolName = Annotated[str, Field(min_length=1, max_length=1000)]
-PoolLimit = Annotated[int, Field(ge=0)]
+PoolName = Name
+PoolLimit = Count
 
 # The pool that queues named without a pool live in (R2); made on demand, with this type.
 DEFAULT_POOL = "default-agent-pool"

@@ -8,18 +8,25 @@ the default pool (R2). The name is the address, so it is not changed by `work_qu
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field
-
-from deployq.messages.base import Command, Limit, Offset, Page, Timestamps, Wire
+from deployq.messages.base import (
+    Command,
+    Count,
+    Limit,
+    Name,
+    Offset,
+    Page,
+    PositiveCount,
+    Timestamps,
+    Wire,
+)
 from deployq.messages.filters import WorkQueueFilter
 from deployq.messages.work_pools import PoolName
 
-QueueName = Annotated[str, Field(min_length=1, max_length=1000)]
-QueueLimit = Annotated[int, Field(ge=0)]
-Priority = Annotated[int, Field(ge=1)]
+QueueName = Name
+QueueLimit = Count
+Priority = PositiveCount
 
 # Every pool's own queue, made with the pool and pointed to by its `default_queue_id` (R2).
 DEFAULT_QUEUE = "default"
