@@ -8,7 +8,7 @@ schedule back and sending it again changes nothing (CONTRACT §2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,10 +30,9 @@ def resolve(given: Schedule, *, now: datetime) -> dict[str, Any]:
     """
     if isinstance(given, IntervalSchedule):
         zone = given.timezone or DEFAULT_TIMEZONE
-        anchor = (given.anchor_date or now).astimezone(ZoneInfo(zone))
         return {
             "interval": _seconds(given.interval),
-            "anchor_date": anchor.isoformat(),
+            "anchor_date": _anchor(given.anchor_date or now, zone).isoformat(),
             "timezone": zone,
         }
     if isinstance(given, CronSchedule):
@@ -43,6 +42,17 @@ def resolve(given: Schedule, *, now: datetime) -> dict[str, Any]:
             "day_or": given.day_or,
         }
     return {"rrule": given.rrule, "timezone": given.timezone or DEFAULT_TIMEZONE}
+
+
+def _anchor(anchor: datetime, zone: str) -> datetime:
+    """The anchor in its zone, or in UTC where the zone's offset then had seconds (local mean
+    time, e.g. New York before 1883, Monrovia until 1972): RFC 3339 cannot write those, and a
+    reply would either refuse the anchor or round it to another instant."""
+    local = anchor.astimezone(ZoneInfo(zone))
+    offset = local.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        return anchor.astimezone(UTC)
+    return local
 
 
 def spec(document: Mapping[str, Any]) -> ScheduleSpec:
