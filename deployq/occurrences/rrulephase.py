@@ -33,6 +33,22 @@ _FIXED_PERIODS = {
     DAILY: timedelta(days=1),
     WEEKLY: timedelta(weeks=1),
 }
+# The longest period a rule may step by, like an interval schedule's: INTERVAL at most a century.
+_CENTURY = timedelta(days=100 * 365)
+_MAX_INTERVALS = {
+    **{freq: _CENTURY // period for freq, period in _FIXED_PERIODS.items()},
+    MONTHLY: 1200,
+    YEARLY: 100,
+}
+_FREQ_NAMES = {
+    SECONDLY: "SECONDLY",
+    MINUTELY: "MINUTELY",
+    HOURLY: "HOURLY",
+    DAILY: "DAILY",
+    WEEKLY: "WEEKLY",
+    MONTHLY: "MONTHLY",
+    YEARLY: "YEARLY",
+}
 _COUNT_PART = re.compile(r"(^|[;:])COUNT=", re.IGNORECASE)
 _UNTIL_PART = re.compile(r"(^|[;:])UNTIL=", re.IGNORECASE)
 _NO_ZONES: dict[str, Any] = {}  # every TZID resolves to "no zone": R41 reads all times as local
@@ -132,8 +148,14 @@ def parse(text: str) -> tuple[list[rrule], list[rrule], list[datetime], list[dat
             list(_private(parsed, "_exdate")),
         )
     for each in found[0] + found[1]:
-        if _private(each, "_interval") < 1:
+        interval, freq = _private(each, "_interval"), _private(each, "_freq")
+        if interval < 1:
             raise ValueError(f'Invalid RRule string "{text[:40]}": INTERVAL must be at least 1')
+        if interval > _MAX_INTERVALS[freq]:
+            raise ValueError(
+                f'Invalid RRule string "{text[:40]}": INTERVAL must be at most '
+                f"{_MAX_INTERVALS[freq]} for FREQ={_FREQ_NAMES[freq]} (100 years)"
+            )
     return found
 
 
