@@ -11,19 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.e2e.wire import (
-    MARKS,
-    NO_CONTENT_TYPE,
-    Wire,
-    check_reply,
-    error,
-    header,
-    ping,
-    result,
-)
-from tests.support import unique, wait_until
-
-pytestmark = MARKS
+from tests.e2e.wire import NO_CONTENT_TYPE, Wire, check_reply, header, ping
+from tests.support import ok, refused, unique, wait_until
 
 LIMIT = 1024 * 1024
 MISSING = "3f1e0d6c-2b9a-4c57-8e43-0d2f6b1a9c77"
@@ -145,7 +134,7 @@ async def test_bad_message_gets_its_error_reply(wire: Wire, case: Case) -> None:
     reply = check_reply(
         await wire.reply(correlation_id), command=case.command, correlation_id=correlation_id
     )
-    failure = error(reply, case.code)
+    failure = refused(reply, case.code)
     await ping(wire)
     if case.code in UNREADABLE:
         letter = await wire.dead_letter(correlation_id)
@@ -165,7 +154,7 @@ async def test_bad_message_gets_its_error_reply(wire: Wire, case: Case) -> None:
 async def test_unknown_field_details_name_each_problem(wire: Wire) -> None:
     body = {"id": "not-a-uuid", "idd": 1}
 
-    failure = error(await wire.call("deployment.read", body), "validation_error")
+    failure = refused(await wire.call("deployment.read", body), "validation_error")
 
     for detail in failure["details"]:
         assert set(detail) == {"loc", "msg", "type"}, detail
@@ -177,7 +166,7 @@ async def test_unknown_field_details_name_each_problem(wire: Wire) -> None:
 
 
 async def test_missing_required_field_is_a_validation_error(wire: Wire) -> None:
-    failure = error(await wire.write("deployment.create", {"name": "x"}), "validation_error")
+    failure = refused(await wire.write("deployment.create", {"name": "x"}), "validation_error")
 
     assert failure["details"]
     assert all(set(d) == {"loc", "msg", "type"} for d in failure["details"])
@@ -189,8 +178,8 @@ async def test_expired_write_is_not_applied(wire: Wire) -> None:
 
     reply = await wire.write("flow.create", {"name": name}, headers={"deadline": past()})
 
-    error(reply, "expired")
-    error(await wire.call("flow.read", {"name": name}), "not_found")
+    refused(reply, "expired")
+    refused(await wire.call("flow.read", {"name": name}), "not_found")
     await ping(wire)
 
 
@@ -202,15 +191,13 @@ async def test_expired_write_is_not_applied(wire: Wire) -> None:
 async def test_deadline_still_ahead_is_handled(wire: Wire, deadline: str) -> None:
     name = unique("flow")
 
-    created = result(
-        await wire.write("flow.create", {"name": name}, headers={"deadline": deadline})
-    )
+    created = ok(await wire.write("flow.create", {"name": name}, headers={"deadline": deadline}))
 
     assert created["name"] == name
 
 
 async def test_deadline_with_lower_case_t_and_z_is_rfc3339(wire: Wire) -> None:
-    pong = result(await wire.call("system.ping", {}, headers={"deadline": "2999-01-01t00:00:00z"}))
+    pong = ok(await wire.call("system.ping", {}, headers={"deadline": "2999-01-01t00:00:00z"}))
 
     assert pong["version"]
 
@@ -221,13 +208,13 @@ async def test_deadline_with_lower_case_t_and_z_is_rfc3339(wire: Wire) -> None:
     ids=["missing", "with charset", "mixed case"],
 )
 async def test_json_content_types_are_accepted(wire: Wire, content_type: str) -> None:
-    pong = result(await wire.call("system.ping", b"{}", content_type=content_type))
+    pong = ok(await wire.call("system.ping", b"{}", content_type=content_type))
 
     assert pong["version"]
 
 
 async def test_type_equal_to_routing_key_is_accepted(wire: Wire) -> None:
-    pong = result(await wire.call("system.ping", {}, type="system.ping"))
+    pong = ok(await wire.call("system.ping", {}, type="system.ping"))
 
     assert pong["version"]
 
@@ -239,7 +226,7 @@ async def test_body_at_the_limit_is_read(wire: Wire) -> None:
     body = prefix + filler + suffix
     assert len(body) == LIMIT
 
-    created = result(await wire.write("flow.create", body))
+    created = ok(await wire.write("flow.create", body))
 
     assert created["name"] == name
     assert len(created["tags"][0]) == len(filler)

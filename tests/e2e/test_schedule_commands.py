@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from deployq.settings import Settings
-from tests.e2e.wire import MARKS, Wire, check_reply, error, result, running_worker
-from tests.support import unique
-
-pytestmark = MARKS
+from tests.e2e.wire import Wire, check_reply
+from tests.support import ok, refused, unique
+from tests.workers import running_worker
 
 # CONTRACT §2: a DeploymentSchedule has at least these fields.
 SCHEDULE_FIELDS = {
@@ -36,7 +35,7 @@ RRULE = {"rrule": "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0"}
 
 async def new_deployment(wire: Wire, flow: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body = {"flow_name": flow["name"], "name": unique("dep"), **fields}
-    created: dict[str, Any] = result(await wire.write("deployment.create", body))
+    created: dict[str, Any] = ok(await wire.write("deployment.create", body))
     return created
 
 
@@ -46,7 +45,7 @@ async def read_schedules(
     body: dict[str, Any] = {"deployment_id": deployment_id}
     if filter is not None:
         body["filter"] = filter
-    schedules: list[dict[str, Any]] = result(await wire.call("deployment.schedules.read", body))
+    schedules: list[dict[str, Any]] = ok(await wire.call("deployment.schedules.read", body))
     return schedules
 
 
@@ -69,7 +68,7 @@ async def test_create_replies_with_the_schedules_resolved(wire: Wire, flow: dict
     dep = await new_deployment(wire, flow)
     before = datetime.now(UTC)
 
-    created = result(
+    created = ok(
         await wire.write(
             "deployment.schedules.create",
             {
@@ -131,7 +130,7 @@ async def test_read_replies_most_recently_updated_first_with_the_active_filter(
     assert [s["slug"] for s in both] == ["second", "first"]
 
     body = {"deployment_id": dep["id"], "schedule_id": both[1]["id"], "active": False}
-    assert result(await wire.write("deployment.schedules.update", body)) == {"updated": True}
+    assert ok(await wire.write("deployment.schedules.update", body)) == {"updated": True}
 
     assert [s["slug"] for s in await read_schedules(wire, dep["id"])] == ["first", "second"]
     active = {"active": {"eq_": True}}
@@ -159,7 +158,7 @@ async def test_update_replies_updated_true_and_changes_only_what_was_given(
         },
     )
 
-    assert result(reply) == {"updated": True}
+    assert ok(reply) == {"updated": True}
     [after] = await read_schedules(wire, dep["id"])
     assert after["schedule"] == {"cron": "30 6 * * *", "timezone": "Europe/Paris", "day_or": True}
     assert (after["slug"], after["parameters"]) == ("s", {"a": 1})
@@ -175,7 +174,7 @@ async def test_delete_replies_deleted_true(wire: Wire, flow: dict[str, Any]) -> 
         "deployment.schedules.delete", {"deployment_id": dep["id"], "schedule_id": gone["id"]}
     )
 
-    assert result(reply) == {"deleted": True}
+    assert ok(reply) == {"deleted": True}
     assert [s["id"] for s in await read_schedules(wire, dep["id"])] == [kept["id"]]
 
 
@@ -185,8 +184,8 @@ async def test_delete_all_replies_how_many_went(wire: Wire, flow: dict[str, Any]
     )
     body = {"deployment_id": dep["id"]}
 
-    assert result(await wire.write("deployment.schedules.delete_all", body)) == {"deleted": 3}
-    assert result(await wire.write("deployment.schedules.delete_all", body)) == {"deleted": 0}
+    assert ok(await wire.write("deployment.schedules.delete_all", body)) == {"deleted": 3}
+    assert ok(await wire.write("deployment.schedules.delete_all", body)) == {"deleted": 0}
     assert await read_schedules(wire, dep["id"]) == []
 
 
@@ -225,7 +224,7 @@ async def test_a_schedule_read_back_and_sent_again_changes_nothing_but_updated(
 
     reply = await wire.write("deployment.schedules.update", resendable(before))
 
-    assert result(reply) == {"updated": True}
+    assert ok(reply) == {"updated": True}
     [after] = await read_schedules(wire, dep["id"])
     assert {**after, "updated": None} == {**before, "updated": None}
     assert utc(after["updated"]) >= utc(before["updated"])
@@ -246,7 +245,7 @@ async def test_schedules_read_back_and_sent_again_in_deployment_update_keep_thei
         for s in before
     ]
 
-    updated = result(await wire.write("deployment.update", {"id": dep["id"], "schedules": sent}))
+    updated = ok(await wire.write("deployment.update", {"id": dep["id"], "schedules": sent}))
 
     after = await read_schedules(wire, dep["id"])
     assert sorted(s["id"] for s in updated["schedules"]) == sorted(s["id"] for s in before)
@@ -274,9 +273,9 @@ async def test_an_unknown_deployment_is_not_found_for_every_command(wire: Wire) 
     ]
 
     for command, body in writes:
-        failure = error(await wire.write(command, body), "not_found")
+        failure = refused(await wire.write(command, body), "not_found")
         assert missing in failure["message"], (command, failure)
-    failure = error(
+    failure = refused(
         await wire.call("deployment.schedules.read", {"deployment_id": missing}), "not_found"
     )
     assert missing in failure["message"]
@@ -296,7 +295,7 @@ async def test_a_schedule_of_another_deployment_is_not_found(
     )
 
     for reply in (update, delete, unknown):
-        error(reply, "not_found")
+        refused(reply, "not_found")
     assert await read_schedules(wire, theirs["id"]) == theirs["schedules"]
     assert await read_schedules(wire, mine["id"]) == mine["schedules"]
 
@@ -329,9 +328,9 @@ async def test_slug_clashes_are_conflicts_and_change_nothing(
     )
 
     for reply in (taken, twice, renamed):
-        error(reply, "conflict")
+        refused(reply, "conflict")
     assert await read_schedules(wire, dep["id"]) == dep["schedules"]
-    stored = result(await wire.call("deployment.read", {"id": dep["id"]}))
+    stored = ok(await wire.call("deployment.read", {"id": dep["id"]}))
     assert stored["updated"] == dep["updated"]
 
 
@@ -423,7 +422,7 @@ async def test_an_invalid_schedule_is_a_validation_error_naming_the_field(
 ) -> None:
     command, body, prefix = context(schedule)
 
-    failure = error(await wire.write(command, body), "validation_error")
+    failure = refused(await wire.write(command, body), "validation_error")
 
     details = details_under(failure, prefix)
     named = [d for d in details if d["loc"][-1] == field and reason in d["msg"]]
@@ -437,7 +436,7 @@ async def test_a_schedule_of_no_kind_is_a_validation_error(
 ) -> None:
     command, body, prefix = context(schedule)
 
-    failure = error(await wire.write(command, body), "validation_error")
+    failure = refused(await wire.write(command, body), "validation_error")
 
     assert details_under(failure, prefix)
 
@@ -486,14 +485,14 @@ async def test_a_huge_interval_is_a_validation_error(
     finally:
         await wire.delete_namespace(own.namespace)
 
-    failure = error(reply, "validation_error")
+    failure = refused(reply, "validation_error")
     assert any(d["loc"][-1] == "interval" for d in failure["details"]), failure
 
 
 async def test_an_invalid_interval_reports_only_its_own_problem(wire: Wire) -> None:
     command, body, prefix = in_schedules_create({"interval": 0, "timezone": "UTC"})
 
-    failure = error(await wire.write(command, body), "validation_error")
+    failure = refused(await wire.write(command, body), "validation_error")
 
     details = details_under(failure, prefix)
     assert len(details) == 1, details

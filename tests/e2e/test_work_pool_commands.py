@@ -6,24 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from deployq.client import Client, Reply
-from tests.e2e.wire import MARKS
-from tests.support import unique
-
-pytestmark = MARKS
-
-
-def ok(reply: Reply) -> Any:
-    assert reply.ok, reply.body
-    assert reply.status == "ok"
-    return reply.result
-
-
-def failed(reply: Reply, code: str) -> dict[str, Any]:
-    assert not reply.ok, reply.body
-    assert reply.status == "error"
-    assert reply.error["code"] == code, reply.body
-    return reply.error
+from deployq.client import Client
+from tests.support import ok, refused, unique
 
 
 async def new_pool(client: Client, **fields: Any) -> dict[str, Any]:
@@ -69,14 +53,14 @@ async def test_work_pool_create_and_read(client: Client) -> None:
 async def test_work_pool_create_errors(client: Client) -> None:
     pool = await new_pool(client)
 
-    taken = failed(await client.call("work_pool.create", {"name": pool["name"]}), "conflict")
+    taken = refused(await client.call("work_pool.create", {"name": pool["name"]}), "conflict")
     assert pool["name"] in taken["message"]
-    invalid = failed(
+    invalid = refused(
         await client.call("work_pool.create", {"name": unique("p"), "concurrency_limit": -1}),
         "validation_error",
     )
     assert [d["loc"] for d in invalid["details"]] == [["concurrency_limit"]]
-    unknown = failed(
+    unknown = refused(
         await client.call("work_pool.create", {"name": unique("p"), "status": "READY"}),
         "validation_error",
     )
@@ -94,8 +78,8 @@ async def test_work_pool_create_is_applied_once_per_message_id(client: Client) -
 
 
 async def test_work_pool_read_errors(client: Client) -> None:
-    failed(await client.call("work_pool.read", {"name": unique("pool")}), "not_found")
-    failed(await client.call("work_pool.read", {}), "validation_error")
+    refused(await client.call("work_pool.read", {"name": unique("pool")}), "not_found")
+    refused(await client.call("work_pool.read", {}), "validation_error")
 
 
 async def test_work_pool_list(client: Client) -> None:
@@ -110,7 +94,7 @@ async def test_work_pool_list(client: Client) -> None:
 
     assert (page["offset"], page["limit"]) == (1, 5)
     assert [p["name"] for p in page["items"]] == names[1:]
-    failed(await client.call("work_pool.list", {"limit": 201}), "validation_error")
+    refused(await client.call("work_pool.list", {"limit": 201}), "validation_error")
 
 
 async def test_work_pool_update(client: Client) -> None:
@@ -123,11 +107,11 @@ async def test_work_pool_update(client: Client) -> None:
     )
 
     assert (updated["is_paused"], updated["description"], updated["id"]) == (True, None, pool["id"])
-    failed(
+    refused(
         await client.call("work_pool.update", {"name": unique("pool"), "is_paused": True}),
         "not_found",
     )
-    failed(
+    refused(
         await client.call("work_pool.update", {"name": pool["name"], "type": "k8s"}),
         "validation_error",
     )
@@ -139,8 +123,8 @@ async def test_work_pool_delete(client: Client) -> None:
 
     assert ok(await client.call("work_pool.delete", {"name": pool["name"]})) == {"deleted": True}
 
-    failed(await client.call("work_pool.read", {"name": pool["name"]}), "not_found")
-    failed(await client.call("work_pool.delete", {"name": pool["name"]}), "not_found")
+    refused(await client.call("work_pool.read", {"name": pool["name"]}), "not_found")
+    refused(await client.call("work_pool.delete", {"name": pool["name"]}), "not_found")
     after = ok(await client.call("deployment.read", {"id": deployment["id"]}))
     assert (after["work_pool_name"], after["work_queue_id"]) == (None, None)
 
@@ -174,17 +158,17 @@ async def test_work_queue_create_without_a_pool_uses_the_default_pool(client: Cl
 async def test_work_queue_create_errors(client: Client) -> None:
     pool = await new_pool(client)
 
-    failed(
+    refused(
         await client.call("work_queue.create", {"work_pool_name": pool["name"], "name": "default"}),
         "conflict",
     )
     missing = unique("pool")
-    gone = failed(
+    gone = refused(
         await client.call("work_queue.create", {"work_pool_name": missing, "name": "q"}),
         "not_found",
     )
     assert missing in gone["message"]
-    invalid = failed(
+    invalid = refused(
         await client.call(
             "work_queue.create", {"work_pool_name": pool["name"], "name": "q", "priority": 0}
         ),
@@ -196,15 +180,15 @@ async def test_work_queue_create_errors(client: Client) -> None:
 async def test_work_queue_read_errors(client: Client) -> None:
     pool = await new_pool(client)
 
-    failed(
+    refused(
         await client.call("work_queue.read", {"work_pool_name": pool["name"], "name": "nope"}),
         "not_found",
     )
-    failed(
+    refused(
         await client.call("work_queue.read", {"work_pool_name": unique("pool"), "name": "q"}),
         "not_found",
     )
-    failed(
+    refused(
         await client.call("work_queue.read", {"work_pool_name": pool["name"]}), "validation_error"
     )
 
@@ -225,8 +209,8 @@ async def test_work_queue_list(client: Client) -> None:
 
     assert [q["name"] for q in page["items"]] == ["b", "default", "a"]
     assert [q["name"] for q in filtered["items"]] == ["a"]
-    failed(await client.call("work_queue.list", {"work_pool_name": unique("pool")}), "not_found")
-    failed(
+    refused(await client.call("work_queue.list", {"work_pool_name": unique("pool")}), "not_found")
+    refused(
         await client.call("work_queue.list", {"work_pool_name": pool["name"], "limit": -1}),
         "validation_error",
     )
@@ -244,13 +228,13 @@ async def test_work_queue_update(client: Client) -> None:
     assert updated["filter"] == {"tags": None, "deployment_ids": None}
     cleared = ok(await client.call("work_queue.update", {**address, "filter": None}))
     assert cleared["filter"] is None
-    failed(
+    refused(
         await client.call(
             "work_queue.update", {"work_pool_name": pool["name"], "name": "nope", "priority": 2}
         ),
         "not_found",
     )
-    failed(
+    refused(
         await client.call("work_queue.update", {**address, "priority": None}), "validation_error"
     )
 
@@ -262,12 +246,10 @@ async def test_work_queue_delete(client: Client) -> None:
 
     assert ok(await client.call("work_queue.delete", address)) == {"deleted": True}
 
-    failed(await client.call("work_queue.delete", address), "not_found")
-    refused = failed(
-        await client.call("work_queue.delete", {"work_pool_name": pool["name"], "name": "default"}),
-        "conflict",
-    )
-    assert "default queue" in refused["message"]
+    refused(await client.call("work_queue.delete", address), "not_found")
+    default = {"work_pool_name": pool["name"], "name": "default"}
+    failure = refused(await client.call("work_queue.delete", default), "conflict")
+    assert "default queue" in failure["message"]
 
 
 # --- deployments and their queues -----------------------------------------------------------
@@ -292,7 +274,7 @@ async def test_deployment_create_and_update_are_routed(client: Client) -> None:
         None,
     )
     flow = ok(await client.call("flow.create", {"name": unique("flow")}))
-    failed(
+    refused(
         await client.call(
             "deployment.create",
             {"flow_id": flow["id"], "name": "d", "work_pool_name": unique("pool")},
@@ -315,8 +297,8 @@ async def test_deployment_work_queues(client: Client) -> None:
     found = ok(await client.call("deployment.work_queues", {"deployment_id": deployment["id"]}))
 
     assert [q["name"] for q in found if q["work_pool_id"] == pool["id"]] == ["admits"]
-    failed(
+    refused(
         await client.call("deployment.work_queues", {"deployment_id": str(uuid.uuid4())}),
         "not_found",
     )
-    failed(await client.call("deployment.work_queues", {"deployment_id": "x"}), "validation_error")
+    refused(await client.call("deployment.work_queues", {"deployment_id": "x"}), "validation_error")

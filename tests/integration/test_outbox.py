@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -23,10 +22,8 @@ import aio_pika
 import orjson
 import pytest
 import sqlalchemy as sa
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractIncomingMessage
 from aiormq.exceptions import AMQPError, ChannelInvalidStateError
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from deployq.consumers.codec import Incoming, decode
 from deployq.consumers.dispatch import execute
@@ -40,9 +37,9 @@ from deployq.metrics import Metrics
 from deployq.settings import Settings
 from deployq.storage.database import Database, create_engine
 from deployq.storage.inbox import Claim
-from deployq.storage.migrate import upgrade
 from deployq.storage.outbox import OutboxRepository
 from deployq.storage.unit_of_work import OUTBOX_ROW_EVENTS
+from tests.databases import migrated_database, name_beside
 from tests.integration.builders import (
     ALL_DELETABLE,
     AUTO_ANY_TIME,
@@ -53,7 +50,8 @@ from tests.integration.builders import (
     seed_runs,
 )
 from tests.integration.runs_support import interval, runs
-from tests.support import unique, wait_until
+from tests.subscriber import Subscriber, subscribed
+from tests.support import ok, refused, unique
 
 BODY_LIMIT = 1024 * 1024
 ENVELOPE_KEYS = {
@@ -80,23 +78,12 @@ CREATED, UPDATED, DELETED = (
 async def db(database_url: str) -> AsyncIterator[Database]:
     """A migrated database of this module's own (it replaces the session `db` here): no relay
     runs on it, so the outbox holds only what these tests wrote, unsent until they send it."""
-    server = make_url(database_url)
-    name = f"{server.database}_outbox"
-    admin = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    database: Database | None = None
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        await asyncio.to_thread(upgrade, url)
+    async with migrated_database(database_url, name_beside(database_url, "outbox")) as url:
         database = Database(create_engine(url, pool_size=5))
-        yield database
-    finally:
-        if database is not None:
+        try:
+            yield database
+        finally:
             await database.dispose()
-        async with admin.connect() as connection:
-            await connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
 
 
 # --- reading the outbox ----------------------------------------------------------------------
@@ -215,16 +202,6 @@ async def dispatch(db: Database, command: str, body: dict[str, Any], *, now: dat
     message = Incoming(orjson.dumps(body), command, message_id=uuid.uuid4().hex)
     answer = await execute(decode(message, body_limit=BODY_LIMIT, now=now), db, lambda: now)
     return orjson.loads(answer.body)
-
-
-def ok(reply: dict[str, Any]) -> Any:
-    assert reply["ok"] is True, reply
-    return reply["result"]
-
-
-def refused(reply: dict[str, Any], code: str) -> None:
-    assert reply["ok"] is False, reply
-    assert reply["error"]["code"] == code, reply
 
 
 def without_outcome(deployment: dict[str, Any]) -> dict[str, Any]:
@@ -625,36 +602,6 @@ async def test_pending_skips_rows_already_sent(db: Database, now: datetime) -> N
 
 
 @dataclass
-class Subscriber:
-    """A queue of the test's own bound with `#` to `<namespace>.events`."""
-
-    namespace: str
-    channel: AbstractChannel
-    queue: AbstractQueue
-    messages: list[AbstractIncomingMessage]
-
-    async def bind(self) -> None:
-        exchange = await self.channel.declare_exchange(
-            f"{self.namespace}.events", aio_pika.ExchangeType.TOPIC, durable=True
-        )
-        await self.queue.bind(exchange, routing_key="#")
-
-    async def received(self, count: int) -> list[AbstractIncomingMessage]:
-        async def arrived() -> bool:
-            return len(self.messages) >= count
-
-        await wait_until(arrived, timeout=15)
-        return self.messages
-
-    async def assert_quiet(self, count: int, *, window: float = 0.5) -> None:
-        """For `window` seconds the subscriber holds exactly `count` messages."""
-        deadline = time.monotonic() + window
-        while time.monotonic() < deadline:
-            assert len(self.messages) == count, [m.message_id for m in self.messages]
-            await asyncio.sleep(0.02)
-
-
-@dataclass
 class Broker:
     settings: Settings
     connection: aio_pika.abc.AbstractConnection
@@ -691,17 +638,8 @@ async def broker(settings: Settings, db: Database, now: datetime) -> AsyncIterat
     namespace = f"{settings.namespace}-outbox-{uuid.uuid4().hex[:6]}"
     connection = await aio_pika.connect(settings.amqp_url)
     try:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-        messages: list[AbstractIncomingMessage] = []
-
-        async def keep(message: AbstractIncomingMessage) -> None:
-            messages.append(message)
-
-        subscriber = Subscriber(namespace, channel, queue, messages)
-        await subscriber.bind()
-        await queue.consume(keep, no_ack=True)
-        yield Broker(settings, connection, subscriber, db, now)
+        async with subscribed(settings.amqp_url, namespace) as subscriber:
+            yield Broker(settings, connection, subscriber, db, now)
         cleanup = await connection.channel()
         await cleanup.exchange_delete(f"{namespace}.events")
     finally:
@@ -748,7 +686,7 @@ async def test_publish_pending_publishes_in_seq_order_then_marks_the_rows_sent(
     assert len(rows) == 5
     assert await sent_at(db, rows) == [None] * len(rows)
     relay = await broker.relay()
-    await broker.subscriber.assert_quiet(0, window=0.2)  # a relay that does not lead sends nothing
+    await broker.subscriber.stays(0, window=0.2)  # a relay that does not lead sends nothing
 
     published = await relay.publish_pending()
 
@@ -756,7 +694,7 @@ async def test_publish_pending_publishes_in_seq_order_then_marks_the_rows_sent(
     check_published(await broker.subscriber.received(len(expected)), expected)
     assert await sent_at(db, rows) == [now] * len(rows)
     assert await relay.publish_pending() == 0
-    await broker.subscriber.assert_quiet(len(expected))
+    await broker.subscriber.stays(len(expected), window=0.5)
 
 
 async def test_publish_pending_passes_are_bounded_and_keep_the_order(
@@ -833,4 +771,4 @@ async def test_events_published_but_not_marked_go_out_again_with_the_same_ids(
     messages = await broker.subscriber.received(2 * len(expected))
     check_published(messages, expected + expected)
     assert await sent_at(db, rows) == [now] * len(rows)
-    await broker.subscriber.assert_quiet(2 * len(expected))
+    await broker.subscriber.stays(2 * len(expected), window=0.5)

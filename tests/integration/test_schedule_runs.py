@@ -317,15 +317,17 @@ async def test_waits_for_a_concurrent_update_and_uses_its_schedules(db: Database
 
     async with db.transaction() as updating:
         await update_deployment(change, updating, now=NOW)
+        holder = (await updating.connection.execute(sa.text("SELECT pg_backend_pid()"))).scalar()
         waiting = asyncio.create_task(schedule(db, dep.id, NOW))
 
         async def blocked() -> bool:
+            """A session waits for a lock this test's update holds."""
+            statement = sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"
+            )
             async with db.reading() as uow:
-                statement = sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'"
-                )
-                return bool((await uow.connection.execute(statement)).scalar_one())
+                found = await uow.connection.execute(statement, {"holder": holder})
+                return bool(found.scalar_one())
 
         await wait_until(blocked)
         assert not waiting.done()
