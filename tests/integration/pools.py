@@ -17,7 +17,7 @@ from deployq.handlers.work_queues import (
 from deployq.messages.work_pools import CreateWorkPool, ReadWorkPool, WorkPool
 from deployq.messages.work_queues import CheckWorkQueues, CreateWorkQueue, ReadWorkQueue, WorkQueue
 from deployq.storage.database import Database
-from deployq.storage.tables import deployment, work_queue
+from deployq.storage.tables import deployment, work_pool, work_queue
 from tests.integration.builders import read, write
 from tests.support import unique
 
@@ -66,3 +66,22 @@ async def deployment_queue(db: Database, deployment_id: UUID) -> tuple[UUID | No
         )
         row = (await uow.connection.execute(statement)).one()
     return row[0], row[1]
+
+
+async def queue_count(db: Database, pool_name: str, queue_name: str) -> int:
+    """How many queues of that name the pool of that name has (0 or 1)."""
+    async with db.reading() as uow:
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(work_queue.join(work_pool, work_pool.c.id == work_queue.c.work_pool_id))
+            .where(work_pool.c.name == pool_name, work_queue.c.name == queue_name)
+        )
+        return int((await uow.connection.execute(statement)).scalar_one())
+
+
+async def pool_count(db: Database, name: str) -> int:
+    async with db.reading() as uow:
+        statement = (
+            sa.select(sa.func.count()).select_from(work_pool).where(work_pool.c.name == name)
+        )
+        return int((await uow.connection.execute(statement)).scalar_one())

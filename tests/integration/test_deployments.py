@@ -32,8 +32,9 @@ from deployq.messages.deployments import (
     UpdateDeployment,
 )
 from deployq.messages.schedules import DeploymentSchedule, ResolvedInterval
+from deployq.messages.work_pools import DEFAULT_POOL
 from deployq.storage.database import Database
-from deployq.storage.tables import deployment_schedule, work_pool, work_queue
+from deployq.storage.tables import deployment_schedule
 from tests.integration.builders import (
     ALL_DELETABLE,
     AUTO_ANY_TIME,
@@ -44,16 +45,15 @@ from tests.integration.builders import (
     deployments_named,
     existing_runs,
     insert_run,
-    insert_work_pool,
     make_deployment,
     make_flow,
     read,
     runs_of,
     seed_runs,
-    set_work_queue,
     surviving_kinds,
     write,
 )
+from tests.integration.pools import queue_count
 from tests.support import unique
 
 ALICE = {"id": str(uuid4()), "type": "USER", "display_value": "alice"}
@@ -511,157 +511,6 @@ async def test_r52_failed_upsert_keeps_old_schedules_and_runs(db: Database, now:
     assert run in await existing_runs(db, [run])
 
 
-# --- R53: work queue resolution -------------------------------------------------------------
-
-
-async def queue_in(db: Database, pool_name: str, queue_name: str) -> UUID | None:
-    async with db.reading() as uow:
-        statement = (
-            sa.select(work_queue.c.id)
-            .join(work_pool, work_pool.c.id == work_queue.c.work_pool_id)
-            .where(work_pool.c.name == pool_name, work_queue.c.name == queue_name)
-        )
-        found: UUID | None = (await uow.connection.execute(statement)).scalar_one_or_none()
-        return found
-
-
-async def test_r53_pool_and_queue_names_use_that_queue(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db, queues=("fast",))
-
-    created = await make_deployment(
-        db, flow.id, now, work_pool_name=pool.name, work_queue_name="fast"
-    )
-
-    assert created.work_queue_id == pool.queues["fast"]
-    assert created.work_queue_name == "fast"
-    assert created.work_pool_name == pool.name
-    assert without_outcome(created) == (await reread(db, created.id, now)).model_dump()
-
-
-async def test_r53_missing_queue_is_created_in_the_named_pool(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db)
-    queue = unique("queue")
-
-    created = await make_deployment(
-        db, flow.id, now, work_pool_name=pool.name, work_queue_name=queue
-    )
-
-    queue_id = await queue_in(db, pool.name, queue)
-    assert queue_id is not None
-    assert created.work_queue_id == queue_id
-    assert created.work_queue_name == queue
-
-
-async def test_r53_unknown_pool_is_not_found_and_writes_nothing(
-    db: Database, now: datetime
-) -> None:
-    flow = await make_flow(db, now)
-    name = unique("dep")
-    pool_name = unique("no-pool")
-
-    with pytest.raises(NotFound, match=pool_name):
-        await make_deployment(db, flow.id, now, name=name, work_pool_name=pool_name)
-    with pytest.raises(NotFound, match=pool_name):
-        await make_deployment(
-            db, flow.id, now, name=name, work_pool_name=pool_name, work_queue_name="q"
-        )
-
-    assert await deployments_named(db, name) == 0
-    assert await queue_in(db, pool_name, "q") is None
-
-
-async def test_r53_pool_only_uses_its_default_queue(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db, queues=("other",))
-
-    created = await make_deployment(db, flow.id, now, work_pool_name=pool.name)
-
-    assert created.work_queue_id == pool.default_queue_id
-    assert created.work_pool_name == pool.name
-    assert created.work_queue_name is None  # stored as given
-
-
-async def test_r53_queue_name_only_lands_in_the_default_pool(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    queue = unique("queue")
-
-    created = await make_deployment(db, flow.id, now, work_queue_name=queue)
-
-    queue_id = await queue_in(db, "default-agent-pool", queue)
-    assert queue_id is not None
-    assert created.work_queue_id == queue_id
-    assert created.work_queue_name == queue
-    assert created.work_pool_name == "default-agent-pool"
-    # R2: the default pool, made on demand, has its `default` queue like any pool
-    async with db.reading() as uow:
-        statement = (
-            sa.select(work_queue.c.name)
-            .join(work_pool, work_pool.c.default_queue_id == work_queue.c.id)
-            .where(work_pool.c.name == "default-agent-pool")
-        )
-        assert (await uow.connection.execute(statement)).scalar_one() == "default"
-
-
-async def test_r53_same_queue_name_again_reuses_the_queue(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db)
-    queue = unique("queue")
-
-    one = await make_deployment(db, flow.id, now, work_pool_name=pool.name, work_queue_name=queue)
-    two = await make_deployment(db, flow.id, now, work_pool_name=pool.name, work_queue_name=queue)
-
-    assert one.work_queue_id is not None
-    assert one.work_queue_id == two.work_queue_id
-
-
-async def test_r53_update_resolves_the_pool_too(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db, queues=("slow",))
-    created = await make_deployment(db, flow.id, now)
-
-    to_default = await update(db, now, id=created.id, work_pool_name=pool.name)
-    assert to_default.work_queue_id == pool.default_queue_id
-    assert to_default.work_pool_name == pool.name
-
-    to_slow = await update(db, now, id=created.id, work_pool_name=pool.name, work_queue_name="slow")
-    assert to_slow.work_queue_id == pool.queues["slow"]
-    assert to_slow.work_queue_name == "slow"
-    assert to_slow == await reread(db, created.id, now)
-
-
-async def test_r53_update_with_unknown_pool_is_not_found_and_changes_nothing(
-    db: Database, now: datetime
-) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db)
-    created = await make_deployment(db, flow.id, now, work_pool_name=pool.name)
-
-    with pytest.raises(NotFound):
-        await update(
-            db, now, id=created.id, work_pool_name=unique("no-pool"), description="changed"
-        )
-
-    assert (await reread(db, created.id, now)).model_dump() == without_outcome(created)
-
-
-async def test_r53_upsert_without_pool_or_queue_keeps_the_queue(
-    db: Database, now: datetime
-) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db)
-    name = unique("dep")
-    first = await make_deployment(db, flow.id, now, name=name)
-    await set_work_queue(db, first.id, pool.default_queue_id)
-
-    second = await make_deployment(db, flow.id, now, name=name, description="again")
-
-    assert second.work_queue_id == pool.default_queue_id
-    assert second.work_pool_name == pool.name  # the result names the pool, as a read does
-    assert without_outcome(second) == (await reread(db, first.id, now)).model_dump()
-
-
 # --- R54: reads -----------------------------------------------------------------------------
 
 
@@ -826,35 +675,6 @@ def test_r56_fields_that_update_cannot_change_are_refused(field: str) -> None:
         UpdateDeployment.model_validate({"id": str(uuid4()), field: "x"})
 
 
-async def test_r56_work_pool_name_null_clears_the_work_queue(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db)
-    created = await make_deployment(db, flow.id, now, work_queue_name="default")
-    await set_work_queue(db, created.id, pool.default_queue_id)
-    assert (await reread(db, created.id, now)).work_pool_name == pool.name
-
-    updated = await update(db, now, id=created.id, work_pool_name=None)
-
-    assert updated.work_queue_id is None
-    assert updated.work_pool_name is None
-    assert updated.work_queue_name == "default"  # not carried, so kept
-    assert (await reread(db, created.id, now)).work_queue_id is None
-
-
-async def test_r56_work_queue_stays_when_work_pool_name_is_absent(
-    db: Database, now: datetime
-) -> None:
-    flow = await make_flow(db, now)
-    pool = await insert_work_pool(db)
-    created = await make_deployment(db, flow.id, now)
-    await set_work_queue(db, created.id, pool.default_queue_id)
-
-    updated = await update(db, now, id=created.id, description="x")
-
-    assert updated.work_queue_id == pool.default_queue_id
-    assert updated.work_pool_name == pool.name
-
-
 async def test_r56_unknown_id_is_not_found_and_nothing_changes(db: Database, now: datetime) -> None:
     flow = await make_flow(db, now)
     bystander = await make_deployment(db, flow.id, now, description="same")
@@ -871,7 +691,7 @@ async def test_r56_unknown_id_is_not_found_and_nothing_changes(db: Database, now
         await update(db, now, id=missing, work_queue_name=queue)
 
     assert orphan in await existing_runs(db, [orphan])
-    assert await queue_in(db, "default-agent-pool", queue) is None
+    assert await queue_count(db, DEFAULT_POOL, queue) == 0
     assert (await reread(db, bystander.id, now)).model_dump() == without_outcome(bystander)
 
 
