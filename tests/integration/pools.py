@@ -8,13 +8,20 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from deployq.handlers.work_pools import create_work_pool, read_work_pool
+from deployq.handlers.work_pools import create_work_pool, delete_work_pool, read_work_pool
 from deployq.handlers.work_queues import (
     check_work_queues_for_deployment,
     create_work_queue,
     read_work_queue,
 )
-from deployq.messages.work_pools import CreateWorkPool, ReadWorkPool, WorkPool
+from deployq.messages.deployments import Deployment
+from deployq.messages.work_pools import (
+    DEFAULT_POOL,
+    CreateWorkPool,
+    DeleteWorkPool,
+    ReadWorkPool,
+    WorkPool,
+)
 from deployq.messages.work_queues import CheckWorkQueues, CreateWorkQueue, ReadWorkQueue, WorkQueue
 from deployq.storage.database import Database
 from deployq.storage.tables import deployment, work_pool, work_queue
@@ -85,3 +92,13 @@ async def pool_count(db: Database, name: str) -> int:
             sa.select(sa.func.count()).select_from(work_pool).where(work_pool.c.name == name)
         )
         return int((await uow.connection.execute(statement)).scalar_one())
+
+
+def routed(d: Deployment) -> tuple[str | None, str | None, UUID | None]:
+    return d.work_pool_name, d.work_queue_name, d.work_queue_id
+
+
+async def drop_default_pool(db: Database, now: datetime) -> None:
+    """The default pool is shared; every path that needs it makes it when missing."""
+    if await pool_count(db, DEFAULT_POOL):
+        await write(db, delete_work_pool, DeleteWorkPool(name=DEFAULT_POOL), now=now)
