@@ -1,0 +1,65 @@
+"""The outbox tests' side of the broker: a namespace of the test's own with a subscriber, a relay
+driven by hand, and what the published messages must be."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+import aio_pika
+import orjson
+from aio_pika.abc import AbstractIncomingMessage
+
+from deployq.consumers.relay import Relay
+from deployq.consumers.topology import Topology
+from deployq.messages.events import Event
+from deployq.metrics import Metrics
+from deployq.settings import Settings
+from deployq.storage.database import Database
+from tests.subscriber import Subscriber
+
+# --- the relay --------------------------------------------------------------------------------
+
+
+@dataclass
+class Broker:
+    settings: Settings
+    connection: aio_pika.abc.AbstractConnection
+    subscriber: Subscriber
+    db: Database
+    now: datetime
+
+    @property
+    def namespace(self) -> str:
+        return self.subscriber.namespace
+
+    async def relay(self, connection: aio_pika.abc.AbstractConnection | None = None) -> Relay:
+        """A relay on a confirming channel of its own that never leads: `run` declares the events
+        exchange and, `stop` being set already, returns; the test drives `publish_pending`."""
+        channel = await (connection or self.connection).channel(publisher_confirms=True)
+        relay = Relay(
+            db=self.db,
+            database_url=self.db.engine.url.render_as_string(hide_password=False),
+            channel=channel,
+            topology=Topology(self.namespace),
+            clock=lambda: self.now,
+            metrics=Metrics(),
+        )
+        stop = asyncio.Event()
+        stop.set()
+        await relay.run(stop)
+        assert not relay.leading.is_set()
+        return relay
+
+
+def check_published(messages: list[AbstractIncomingMessage], expected: list[Event]) -> None:
+    """The messages are the events, in this order, as CONTRACT §4 puts them on the wire."""
+    assert [m.message_id for m in messages] == [str(e.id) for e in expected]
+    for message, event in zip(messages, expected, strict=True):
+        assert message.body == event.body
+        assert message.routing_key == event.routing_key
+        assert message.type == event.type
+        assert message.content_type == "application/cloudevents+json"
+        assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        assert orjson.loads(message.body)["id"] == message.message_id
