@@ -102,3 +102,14 @@ async def drop_default_pool(db: Database, now: datetime) -> None:
     """The default pool is shared; every path that needs it makes it when missing."""
     if await pool_count(db, DEFAULT_POOL):
         await write(db, delete_work_pool, DeleteWorkPool(name=DEFAULT_POOL), now=now)
+
+
+async def queues_of(db: Database, pool_id: UUID) -> int:
+    """How many queues the pool has."""
+    async with db.reading() as uow:
+        statement = (
+            sa.select(sa.func.count())
+            .select_from(work_queue)
+            .where(work_queue.c.work_pool_id == pool_id)
+        )
+        return int((await uow.connection.execute(statement)).scalar_one())

@@ -1,4 +1,5 @@
-"""Work pool commands against PostgreSQL (R2): create, read, list, update, delete."""
+"""`work_pool.update` and `work_pool.delete` against PostgreSQL (R2): deleting a pool detaches
+its deployments and announces them."""
 
 from __future__ import annotations
 
@@ -8,27 +9,15 @@ from typing import Any
 import orjson
 import pytest
 import sqlalchemy as sa
-from pydantic import ValidationError
 
-from deployq.errors import Conflict, NotFound
+from deployq.errors import NotFound
 from deployq.handlers.deployments import read_deployment
-from deployq.handlers.work_pools import (
-    delete_work_pool,
-    read_work_pool,
-    read_work_pools,
-    update_work_pool,
-)
+from deployq.handlers.work_pools import delete_work_pool, update_work_pool
 from deployq.messages import events
 from deployq.messages.deployments import ReadDeployment
-from deployq.messages.work_pools import (
-    DeleteWorkPool,
-    ListWorkPools,
-    ReadWorkPool,
-    UpdateWorkPool,
-    WorkPool,
-)
+from deployq.messages.work_pools import DeleteWorkPool, UpdateWorkPool, WorkPool
 from deployq.storage.database import Database
-from deployq.storage.tables import work_pool, work_queue
+from deployq.storage.tables import work_pool
 from tests.integration.builders import make_deployment, make_flow, read, write
 from tests.integration.pools import (
     deployment_queue,
@@ -36,122 +25,13 @@ from tests.integration.pools import (
     make_queue,
     pool_named,
     queue_named,
-    stored_filter,
+    queues_of,
 )
 from tests.support import unique
 
 
 async def update(db: Database, now: datetime, **body: Any) -> WorkPool:
     return await write(db, update_work_pool, UpdateWorkPool.model_validate(body), now=now)
-
-
-async def names(db: Database, now: datetime, body: dict[str, Any]) -> list[str]:
-    page = await read(db, read_work_pools, ListWorkPools.model_validate(body), now=now)
-    return [p.name for p in page.items]
-
-
-async def queues_of(db: Database, pool_id: Any) -> int:
-    async with db.reading() as uow:
-        statement = (
-            sa.select(sa.func.count())
-            .select_from(work_queue)
-            .where(work_queue.c.work_pool_id == pool_id)
-        )
-        return int((await uow.connection.execute(statement)).scalar_one())
-
-
-# --- create ---------------------------------------------------------------------------------
-
-
-async def test_create_has_the_defaults_and_a_default_queue(db: Database, now: datetime) -> None:
-    pool = await make_pool(db, now)
-
-    assert pool.type == "prefect-agent"
-    assert pool.description is None
-    assert pool.is_paused is False
-    assert pool.concurrency_limit is None
-    assert pool.base_job_template == {}
-    assert pool.created == pool.updated == now
-    default = await queue_named(db, now, pool.name, "default")
-    assert default.id == pool.default_queue_id
-    assert default.work_pool_id == pool.id
-    assert default.work_pool_name == pool.name
-    assert default.priority == 1
-    assert default.description == "The work pool's default queue."
-    assert (await stored_filter(db, default.id))[0], "the default queue has no legacy filter"
-
-
-async def test_create_keeps_every_field_given(db: Database, now: datetime) -> None:
-    template = {"job_configuration": {"image": "{{ image }}"}, "variables": {"type": "object"}}
-
-    pool = await make_pool(
-        db,
-        now,
-        type="kubernetes",
-        description="gpu nodes",
-        is_paused=True,
-        concurrency_limit=0,
-        base_job_template=template,
-    )
-
-    assert (pool.type, pool.description, pool.is_paused) == ("kubernetes", "gpu nodes", True)
-    assert pool.concurrency_limit == 0
-    assert pool.base_job_template == template
-    assert await pool_named(db, now, pool.name) == pool
-
-
-async def test_duplicate_name_is_a_conflict_and_changes_nothing(
-    db: Database, now: datetime
-) -> None:
-    first = await make_pool(db, now, description="first")
-
-    with pytest.raises(Conflict, match=first.name):
-        await make_pool(db, now, name=first.name, description="second")
-
-    assert await pool_named(db, now, first.name) == first
-    assert await queues_of(db, first.id) == 1
-
-
-# --- read and list --------------------------------------------------------------------------
-
-
-async def test_read_unknown_pool_is_not_found(db: Database, now: datetime) -> None:
-    missing = unique("pool")
-    with pytest.raises(NotFound, match=missing):
-        await read(db, read_work_pool, ReadWorkPool(name=missing), now=now)
-
-
-async def test_list_filters_by_name_id_and_type_sorted_by_name(db: Database, now: datetime) -> None:
-    kind = unique("type")
-    b = await make_pool(db, now, name=unique("b"), type=kind)
-    a = await make_pool(db, now, name=unique("a"), type=kind)
-    other = await make_pool(db, now, type=unique("type"))
-
-    assert await names(db, now, {"work_pools": {"type": {"any_": [kind]}}}) == [a.name, b.name]
-    by_name = {"work_pools": {"name": {"any_": [b.name, other.name, unique("none")]}}}
-    assert await names(db, now, by_name) == sorted([b.name, other.name])
-    by_id = {"work_pools": {"id": {"any_": [str(other.id)]}}}
-    assert await names(db, now, by_id) == [other.name]
-    either = {
-        "work_pools": {"operator": "or_", "id": {"any_": [str(a.id)]}, "type": {"any_": [kind]}}
-    }
-    assert await names(db, now, either) == [a.name, b.name]
-    both = {"work_pools": {"id": {"any_": [str(a.id)]}, "type": {"any_": [kind]}}}
-    assert await names(db, now, both) == [a.name]
-
-
-async def test_list_pages_with_offset_and_limit(db: Database, now: datetime) -> None:
-    kind = unique("type")
-    made = sorted([(await make_pool(db, now, type=kind)).name for _ in range(3)])
-    scope = {"work_pools": {"type": {"any_": [kind]}}}
-
-    assert await names(db, now, {**scope, "limit": 2}) == made[:2]
-    assert await names(db, now, {**scope, "offset": 2, "limit": 2}) == made[2:]
-    assert await names(db, now, {**scope, "limit": 0}) == []
-    page = await read(db, read_work_pools, ListWorkPools.model_validate(scope), now=now)
-    assert (page.offset, page.limit) == (0, 200)
-    with pytest.raises(ValidationError):
-        ListWorkPools.model_validate({"limit": 201})
 
 
 # --- update ---------------------------------------------------------------------------------

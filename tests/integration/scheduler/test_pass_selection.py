@@ -1,69 +1,36 @@
-"""The scheduler's passes against PostgreSQL (R70–R76), driven with fixed clocks.
+"""Which deployments the scheduler's passes pick (R71–R74), against PostgreSQL with fixed
+clocks: the due ones, page after page, the recent ones; a bad or locked one is skipped.
 
 Passes cover the whole test database, so other tests' deployments are materialised too; every
-assertion is about this test's own deployments.
-"""
+assertion is about this test's own deployments."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from uuid import UUID
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from deployq.clock import fixed
-from deployq.handlers.deployments import pause_deployment, update_deployment
-from deployq.messages.deployments import PauseDeployment, UpdateDeployment
+from deployq.handlers.deployments import pause_deployment
+from deployq.messages.deployments import PauseDeployment
 from deployq.passes import main_pass, recent_pass
-from deployq.planning import Window, pick_dates, schedule_spec
 from deployq.settings import SchedulerSettings
-from deployq.storage.database import Database, create_engine
+from deployq.storage.database import Database
 from deployq.storage.tables import deployment_schedule
 from tests.integration.builders import make_deployment, make_flow, write
 from tests.integration.runs_support import (
-    created_events,
+    HOUR,
+    QUARTER,
     delete_runs,
     grid,
     interval,
     runs,
     schedule,
-    state_rows,
     times,
 )
-
-HOUR = timedelta(hours=1)
-QUARTER = timedelta(minutes=15)
-DEFAULTS = SchedulerSettings()
-
-
-@pytest.fixture
-def now() -> datetime:
-    """A fixed instant near the real clock, whole seconds so dates read easily."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-async def due(db: Database, now: datetime, settings: SchedulerSettings = DEFAULTS) -> set[UUID]:
-    """What the main loop would select at `now` (locks taken and released at once)."""
-    async with db.transaction() as uow:
-        rows = await uow.scheduling.lock_due(
-            now=now,
-            min_runs=settings.min_runs,
-            min_time=settings.min_scheduled_time,
-            after=None,
-            limit=1_000_000,
-        )
-    return {r["id"] for r in rows}
-
-
-async def recent(db: Database, since: datetime) -> set[UUID]:
-    async with db.transaction() as uow:
-        rows = await uow.scheduling.lock_recent(since=since, after=None, limit=1_000_000)
-    return {r["id"] for r in rows}
+from tests.integration.scheduler.support import DEFAULTS, due, recent
 
 
 async def test_a_pass_fills_due_deployments_only(db: Database, now: datetime) -> None:
@@ -204,90 +171,3 @@ async def test_a_locked_deployment_is_skipped_and_picked_up_later(
 
     await main_pass(db, DEFAULTS, fixed(now))
     assert len(await runs(db, busy.id)) == 3
-
-
-@pytest.fixture
-async def other_db(database_url: str) -> AsyncIterator[Database]:
-    """A second engine: a second scheduler process's connections."""
-    database = Database(create_engine(database_url, pool_size=2))
-    yield database
-    await database.dispose()
-
-
-async def test_concurrent_passes_create_exactly_one_passes_runs(
-    db: Database, other_db: Database, now: datetime
-) -> None:
-    flow = await make_flow(db, now)
-    every = [600, 900, 1800, 3600, 7200, 86400]
-    made = [
-        await make_deployment(
-            db,
-            flow.id,
-            now,
-            schedules=[interval(s, now + timedelta(seconds=k)), interval(s * 2, now)],
-        )
-        for k, s in enumerate(every * 3)
-    ]
-    settings = SchedulerSettings(deployment_batch_size=2, insert_batch_size=7)
-
-    results = await asyncio.gather(
-        main_pass(db, settings, fixed(now)), main_pass(other_db, settings, fixed(now))
-    )
-
-    window = Window(now, now + settings.max_scheduled_time, settings.min_scheduled_time, 3, 100)
-    all_ids: list[UUID] = []
-    for dep in made:
-        rows = await runs(db, dep.id)
-        all_ids += [r["id"] for r in rows]
-        announced = [e["subject"] for e in await created_events(db, dep.id)]
-        assert sorted(announced) == sorted(str(r["id"]) for r in rows)
-        for s in dep.schedules:
-            expected = pick_dates(schedule_spec(s.schedule.model_dump(mode="json")), window)
-            got = [r["next_scheduled_start_time"] for r in rows if r["schedule_id"] == s.id]
-            assert got == expected
-    assert await state_rows(db, all_ids) == dict.fromkeys(all_ids, 1)
-    assert sum(r.created for r in results) >= len(all_ids)
-
-
-async def test_a_changed_schedule_is_reconciled_on_the_next_pass(
-    db: Database, now: datetime
-) -> None:
-    flow = await make_flow(db, now)
-    soon = now + timedelta(seconds=1)
-    dep = await make_deployment(db, flow.id, now, schedules=[interval(3600, soon)])
-    await main_pass(db, DEFAULTS, fixed(now))
-    change: dict[str, Any] = {"id": dep.id, "schedules": [interval(1800, soon)]}
-    await write(db, update_deployment, UpdateDeployment.model_validate(change), now=now)
-
-    await recent_pass(db, DEFAULTS, fixed(now + timedelta(seconds=1)))
-
-    rows = await runs(db, dep.id)
-    assert [r["next_scheduled_start_time"] for r in rows] == grid(soon, HOUR / 2, 3)
-    assert {r["schedule_id"] for r in rows} != {dep.schedules[0].id}
-    assert len({r["schedule_id"] for r in rows}) == 1
-
-
-async def test_no_date_before_now(db: Database, now: datetime) -> None:
-    flow = await make_flow(db, now)
-    anchor = now - timedelta(days=10, minutes=-7)
-    dep = await make_deployment(db, flow.id, now, schedules=[interval(3600, anchor)])
-
-    await main_pass(db, DEFAULTS, fixed(now))
-
-    assert await times(db, dep.id) == grid(now + timedelta(minutes=7), HOUR, 3)
-
-
-async def test_a_schedule_that_cannot_fill_stays_due_and_adds_nothing(
-    db: Database, now: datetime
-) -> None:
-    """R75: a 60-day interval never reaches MIN_RUNS within MAX_SCHEDULED_TIME."""
-    flow = await make_flow(db, now)
-    dep = await make_deployment(db, flow.id, now, schedules=[interval(60 * 86400, now)])
-    await main_pass(db, DEFAULTS, fixed(now))
-    first = await runs(db, dep.id)
-
-    assert dep.id in await due(db, now)
-    await main_pass(db, DEFAULTS, fixed(now))
-
-    assert len(first) == 2
-    assert await runs(db, dep.id) == first
