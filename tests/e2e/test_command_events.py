@@ -29,9 +29,6 @@ async def subscriber(wire: Wire, settings: Settings) -> AsyncIterator[Subscriber
         yield found
 
 
-# --- what a deployment's life announces ---------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Expected:
     type: str

@@ -10,8 +10,6 @@ from tests.e2e.schedules import CRON, RRULE, new_deployment, read_schedules
 from tests.e2e.wire import Wire
 from tests.support import ok, refused
 
-# --- not_found and conflict -----------------------------------------------------------------
-
 
 async def test_an_unknown_deployment_is_not_found_for_every_command(wire: Wire) -> None:
     missing = str(uuid.uuid4())

@@ -22,8 +22,6 @@ from tests.e2e.schedules import (
 from tests.e2e.wire import Wire
 from tests.support import ok
 
-# --- ok replies -----------------------------------------------------------------------------
-
 
 async def test_create_replies_with_the_schedules_resolved(wire: Wire, flow: dict[str, Any]) -> None:
     dep = await new_deployment(wire, flow)

@@ -9,8 +9,6 @@ from deployq.client import Client
 from tests.e2e.pools import new_deployment, new_pool
 from tests.support import ok, refused, unique
 
-# --- work_pool.* ----------------------------------------------------------------------------
-
 
 async def test_work_pool_create_and_read(client: Client) -> None:
     name = unique("pool")

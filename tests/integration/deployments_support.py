@@ -7,13 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-import sqlalchemy as sa
-
 from deployq.handlers.deployments import read_deployment, update_deployment
 from deployq.messages.deployments import Deployment, ReadDeployment, UpdateDeployment
 from deployq.messages.schedules import DeploymentSchedule, ResolvedInterval
 from deployq.storage.database import Database
-from deployq.storage.tables import deployment_schedule
 from tests.integration.builders import read, write
 
 ALICE = {"id": str(uuid4()), "type": "USER", "display_value": "alice"}
@@ -31,16 +28,6 @@ async def reread(db: Database, deployment_id: UUID, now: datetime) -> Deployment
 
 async def update(db: Database, now: datetime, **body: Any) -> Deployment:
     return await write(db, update_deployment, UpdateDeployment.model_validate(body), now=now)
-
-
-async def schedule_rows(db: Database, deployment_id: UUID) -> int:
-    async with db.reading() as uow:
-        statement = (
-            sa.select(sa.func.count())
-            .select_from(deployment_schedule)
-            .where(deployment_schedule.c.deployment_id == deployment_id)
-        )
-        return int((await uow.connection.execute(statement)).scalar_one())
 
 
 def by_slug(schedules: list[DeploymentSchedule]) -> dict[str | None, DeploymentSchedule]:

@@ -1,10 +1,12 @@
-"""Work pools and queues for the integration tests, made through their own handlers."""
+"""Work pools and queues for the integration tests: made through their own handlers, or inserted
+as plain rows and attached to deployments by hand, for tests that need no routing rule (R53)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 
@@ -113,3 +115,44 @@ async def queues_of(db: Database, pool_id: UUID) -> int:
             .where(work_queue.c.work_pool_id == pool_id)
         )
         return int((await uow.connection.execute(statement)).scalar_one())
+
+
+@dataclass(frozen=True)
+class Pool:
+    id: UUID
+    name: str
+    default_queue_id: UUID
+    queues: dict[str, UUID]
+
+
+async def insert_work_pool(
+    db: Database, *, name: str | None = None, type: str = "process", queues: tuple[str, ...] = ()
+) -> Pool:
+    """A pool with its `default` queue and the named extra queues (R2, R3)."""
+    pool_name = name or unique("pool")
+    pool_id, default_id = uuid4(), uuid4()
+    async with db.transaction() as uow:
+        await uow.connection.execute(
+            sa.insert(work_pool).values(
+                id=pool_id, name=pool_name, type=type, default_queue_id=default_id
+            )
+        )
+        names = ("default", *queues)
+        ids = {"default": default_id, **{q: uuid4() for q in queues}}
+        await uow.connection.execute(
+            sa.insert(work_queue),
+            [{"id": ids[n], "name": n, "work_pool_id": pool_id} for n in names],
+        )
+        await uow.commit()
+    return Pool(pool_id, pool_name, default_id, ids)
+
+
+async def set_work_queue(db: Database, deployment_id: UUID, work_queue_id: UUID | None) -> None:
+    """Point a deployment at a queue without going through R53's resolution."""
+    async with db.transaction() as uow:
+        await uow.connection.execute(
+            sa.update(deployment)
+            .where(deployment.c.id == deployment_id)
+            .values(work_queue_id=work_queue_id)
+        )
+        await uow.commit()

@@ -33,7 +33,7 @@ from deployq.messages.schedules import (
     UpdateSchedule,
 )
 from deployq.storage.database import Database
-from deployq.storage.tables import deployment_schedule, flow_run, outbox
+from deployq.storage.tables import flow_run, outbox
 from tests.integration.builders import make_deployment, make_flow, read, seed_runs, write
 
 # The deployments are made at T0 and the commands run later, each at its own instant. The
@@ -100,17 +100,6 @@ async def remove_all(db: Database, deployment_id: UUID, *, now: datetime = T2) -
 async def updated_at(db: Database, deployment_id: UUID) -> datetime:
     found = await read(db, read_deployment, ReadDeployment(id=deployment_id), now=T4)
     return found.updated
-
-
-async def schedule_rows(db: Database, deployment_id: UUID) -> int:
-    """The deployment's schedule rows as stored, counted without any handler."""
-    statement = (
-        sa.select(sa.func.count())
-        .select_from(deployment_schedule)
-        .where(deployment_schedule.c.deployment_id == deployment_id)
-    )
-    async with db.reading() as uow:
-        return int((await uow.connection.execute(statement)).scalar_one())
 
 
 async def start_times(db: Database, run_ids: list[UUID]) -> dict[UUID, datetime]:

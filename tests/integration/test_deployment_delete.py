@@ -24,14 +24,13 @@ from tests.integration.builders import (
     make_deployment,
     make_flow,
     runs_of,
+    schedule_rows,
     seed_runs,
     surviving_kinds,
     write,
 )
-from tests.integration.deployments_support import every, reread, schedule_rows, without_outcome
+from tests.integration.deployments_support import every, reread, without_outcome
 from tests.support import unique
-
-# --- R60: delete ----------------------------------------------------------------------------
 
 
 async def test_r60_delete_removes_every_deletable_scheduled_run(

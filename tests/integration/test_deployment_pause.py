@@ -24,8 +24,6 @@ from tests.integration.builders import (
 )
 from tests.integration.deployments_support import by_slug, every, reread, stored_fields
 
-# --- R59: pause and resume ------------------------------------------------------------------
-
 
 async def test_r59_pause_deletes_auto_runs_past_and_future(db: Database, now: datetime) -> None:
     flow = await make_flow(db, now)

@@ -21,8 +21,6 @@ from tests.integration.deployments_support import (
 )
 from tests.support import unique
 
-# --- R54: reads -----------------------------------------------------------------------------
-
 
 async def test_r54_read_by_id(db: Database, now: datetime) -> None:
     flow = await make_flow(db, now)

@@ -11,13 +11,18 @@ from deployq.errors import Conflict, ValidationFailed
 from deployq.handlers.deployments import update_deployment
 from deployq.messages.deployments import UpdateDeployment
 from deployq.storage.database import Database
-from tests.integration.builders import existing_runs, insert_run, make_deployment, make_flow
+from tests.integration.builders import (
+    existing_runs,
+    insert_run,
+    make_deployment,
+    make_flow,
+    schedule_rows,
+)
 from tests.integration.deployments_support import (
     by_slug,
     every,
     interval_of,
     reread,
-    schedule_rows,
     update,
 )
 

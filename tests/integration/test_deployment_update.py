@@ -29,8 +29,6 @@ from tests.integration.deployments_support import (
 from tests.integration.pools import queue_count
 from tests.support import unique
 
-# --- R56: partial update --------------------------------------------------------------------
-
 
 async def test_r56_only_fields_present_change(db: Database, now: datetime) -> None:
     flow = await make_flow(db, now)

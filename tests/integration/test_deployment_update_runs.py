@@ -10,6 +10,7 @@ from tests.integration.builders import (
     AUTO_FUTURE_ONLY,
     make_deployment,
     make_flow,
+    schedule_rows,
     seed_runs,
     surviving_kinds,
 )
@@ -17,7 +18,6 @@ from tests.integration.deployments_support import (
     by_slug,
     every,
     interval_of,
-    schedule_rows,
     stored_fields,
     update,
 )

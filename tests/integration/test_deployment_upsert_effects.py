@@ -18,13 +18,12 @@ from tests.integration.builders import (
     make_deployment,
     make_flow,
     runs_of,
+    schedule_rows,
     seed_runs,
     surviving_kinds,
 )
-from tests.integration.deployments_support import by_slug, every, interval_of, reread, schedule_rows
+from tests.integration.deployments_support import by_slug, every, interval_of, reread
 from tests.support import unique
-
-# --- R52: what an upsert does after the row -------------------------------------------------
 
 
 async def test_r52_upsert_deletes_only_future_auto_deletable_runs(

@@ -13,8 +13,6 @@ from tests.integration.builders import make_deployment, make_flow
 from tests.integration.queries_support import Body, flow_with, in_flows, listed, query
 from tests.support import unique
 
-# --- deployment group -----------------------------------------------------------------------
-
 
 async def test_id_any_and_not_any(db: Database, now: datetime) -> None:
     flow = await make_flow(db, now)

@@ -11,12 +11,11 @@ from deployq.storage.database import Database
 from tests.integration.builders import (
     insert_run,
     insert_task_run,
-    insert_work_pool,
     make_deployment,
     make_flow,
     read,
-    set_work_queue,
 )
+from tests.integration.pools import insert_work_pool, set_work_queue
 from tests.integration.queries_support import Body, in_flows, listed, query
 from tests.support import unique
 

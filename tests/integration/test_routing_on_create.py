@@ -26,8 +26,6 @@ from tests.integration.pools import (
 )
 from tests.support import unique
 
-# --- R53 on create --------------------------------------------------------------------------
-
 
 async def test_create_pool_and_queue_uses_that_queue(db: Database, now: datetime) -> None:
     pool = await make_pool(db, now)

@@ -16,13 +16,12 @@ from deployq.messages.runs import ReadFlowRun
 from deployq.planning import idempotency_key
 from deployq.storage.database import Database
 from tests.integration.builders import (
-    insert_work_pool,
     make_deployment,
     make_flow,
     read,
-    set_work_queue,
     write,
 )
+from tests.integration.pools import insert_work_pool, set_work_queue
 from tests.integration.runs_support import (
     HOUR,
     NOW,

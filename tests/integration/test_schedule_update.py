@@ -24,8 +24,6 @@ from tests.integration.schedules_support import (
     updated_at,
 )
 
-# --- R63: update ----------------------------------------------------------------------------
-
 
 async def test_r63_changes_the_fields_given_and_sets_updated(db: Database) -> None:
     dep = await new_deployment(

@@ -9,7 +9,7 @@ import pytest
 
 from deployq.errors import Conflict, NotFound
 from deployq.storage.database import Database
-from tests.integration.builders import surviving_kinds
+from tests.integration.builders import schedule_rows, surviving_kinds
 from tests.integration.schedules_support import (
     CRON,
     RRULE,
@@ -25,7 +25,6 @@ from tests.integration.schedules_support import (
     listed,
     new_deployment,
     outbox_mark,
-    schedule_rows,
     seeded,
     slugs,
     updated_at,

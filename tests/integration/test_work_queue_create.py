@@ -16,8 +16,6 @@ from tests.integration.builders import write
 from tests.integration.pools import make_pool, make_queue, pool_named, queue_named, stored_filter
 from tests.support import unique
 
-# --- create ---------------------------------------------------------------------------------
-
 
 async def test_create_in_a_named_pool_has_the_defaults(db: Database, now: datetime) -> None:
     pool = await make_pool(db, now)

@@ -25,9 +25,6 @@ async def delete(db: Database, now: datetime, **body: Any) -> bool:
     return deleted.deleted
 
 
-# --- delete ---------------------------------------------------------------------------------
-
-
 async def test_delete_removes_the_queue(db: Database, now: datetime) -> None:
     pool = await make_pool(db, now)
     queue = await make_queue(db, now, pool.name)

@@ -19,8 +19,6 @@ from deployq.settings import Settings
 from deployq.storage.database import Database
 from tests.subscriber import Subscriber
 
-# --- the relay --------------------------------------------------------------------------------
-
 
 @dataclass
 class Broker:

@@ -26,9 +26,6 @@ CREATED, UPDATED, DELETED = (
 )
 
 
-# --- commands as the worker runs them ---------------------------------------------------------
-
-
 async def dispatch(db: Database, command: str, body: dict[str, Any], *, now: datetime) -> Any:
     """Decode and execute one write with a fresh message_id; the reply body."""
     message = Incoming(orjson.dumps(body), command, message_id=uuid.uuid4().hex)

@@ -28,8 +28,6 @@ from tests.integration.outbox.rows import check_event, check_runs_deleted, last_
 from tests.integration.runs_support import interval
 from tests.support import ok
 
-# --- what each deployment command writes --------------------------------------------------------
-
 
 async def test_create_writes_one_row_with_one_cloudevent(db: Database, now: datetime) -> None:
     soon = now.replace(microsecond=0) + timedelta(hours=1)

@@ -19,9 +19,6 @@ from tests.integration.outbox.commands import CREATED, dispatch, with_future_run
 from tests.integration.outbox.rows import last_seq, rows_after
 from tests.support import refused, unique
 
-# --- a rolled-back change writes nothing --------------------------------------------------------
-
-
 REFUSALS = {
     "update of a missing id": ("deployment.update", {"description": "x"}, "not_found", True),
     "pause of a missing id": ("deployment.pause", {}, "not_found", True),

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from deployq.occurrences import MAX_RRULE_LENGTH, RRuleSpec, check_rrule, dates, rrulephase
+from tests.unit.occurrences.moments import NY, iso, local, utc
 from tests.unit.occurrences.oracles import rrule_oracle
-
-NY = "America/New_York"
-
-
-def iso(found: list[datetime]) -> list[str]:
-    return [moment.isoformat() for moment in found]
-
-
-def local(text: str, zone: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
-
-
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def test_daily_time_in_the_spring_forward_gap_moves_forward_that_day_only() -> None:
