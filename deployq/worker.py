@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from deployq import http
 from deployq.bootstrap import Deps, health
 from deployq.consumers.commands import CommandConsumer
-from deployq.consumers.relay import Relay
+from deployq.relay import Relay
 from deployq.retry import is_transient
 
 log = logging.getLogger(__name__)

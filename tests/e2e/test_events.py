@@ -32,10 +32,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import deployq.worker
 from deployq.client import Client
-from deployq.consumers.relay import LEADER_LOCK, Relay, plain_dsn
 from deployq.messages import events
+from deployq.relay import Relay
+from deployq.relay.leader import LEADER_LOCK
 from deployq.settings import Settings
-from deployq.storage.database import Database
+from deployq.storage.database import Database, plain_dsn
 from deployq.storage.migrate import upgrade
 from tests.e2e.wire import MARKS, Wire, error, result, running_worker
 from tests.support import unique, wait_until
