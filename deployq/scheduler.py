@@ -1,9 +1,10 @@
 """`deployq scheduler`: keep every active schedule's future runs materialised (R70–R76).
 
-Two loops run passes (deployq/passes.py): the main loop every LOOP_SECONDS, the recent loop every
-RECENT_LOOP_SECONDS; the CLI runs the sidecars (outbox relay, health) around them. Any number of
-scheduler processes can run: they split the pages between them, what one skips (a locked row) a
-later pass picks up, and inserts conflict on the idempotency key, so nothing is created twice (R74).
+Two loops run passes (deployq/scheduling/passes.py): the main loop every LOOP_SECONDS, the
+recent loop every RECENT_LOOP_SECONDS; the CLI runs the sidecars (outbox relay, health) around
+them. Any number of scheduler processes can run: they split the pages between them, what one
+skips (a locked row) a later pass picks up, and inserts conflict on the idempotency key, so
+nothing is created twice (R74).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from deployq.bootstrap import Deps
-from deployq.passes import PassResult, main_pass, recent_pass
 from deployq.retry import is_transient
+from deployq.scheduling.passes import PassResult, main_pass, recent_pass
 
 log = logging.getLogger(__name__)
 
