@@ -26,10 +26,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.raw_writes import capture, write_raw
 from deployq.clock import fixed
-from deployq.consumers.relay import plain_dsn
-from deployq.passes import PAGE_CONCURRENCY, main_pass
+from deployq.scheduling.passes import PAGE_CONCURRENCY, main_pass
 from deployq.settings import DEFAULT_DATABASE_URL, SchedulerSettings
-from deployq.storage.database import Database, create_engine
+from deployq.storage.database import Database, create_engine, plain_dsn
 from deployq.storage.migrate import upgrade
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -14,6 +14,7 @@ from typing import Any
 from deployq import scheduler, worker
 from deployq.bootstrap import Deps, lifespan
 from deployq.settings import Settings
+from deployq.sidecars import sidecars
 from tests.support import wait_until
 
 
@@ -21,8 +22,9 @@ from tests.support import wait_until
 async def running_worker(
     settings: Settings, *, stop: asyncio.Event | None = None
 ) -> AsyncIterator[Deps]:
-    """A worker in this process on `settings`, consuming once yielded; stopped (and drained) on
-    exit. A test that sets `stop` itself can act while the worker is stopping."""
+    """A worker in this process on `settings` with its sidecars (the relay, health and metrics),
+    as the CLI runs it: consuming once yielded, stopped (and drained) on exit. A test that sets
+    `stop` itself can act while the worker is stopping."""
     async with _running(worker.serve, settings, stop) as deps:
         yield deps
 
@@ -31,7 +33,8 @@ async def running_worker(
 async def running_scheduler(
     settings: Settings, *, stop: asyncio.Event | None = None
 ) -> AsyncIterator[Deps]:
-    """A scheduler in this process on `settings`, running once yielded; stopped on exit."""
+    """A scheduler in this process on `settings` with its sidecars, as the CLI runs it: running
+    once yielded, stopped on exit."""
     async with _running(scheduler.serve, settings, stop) as deps:
         yield deps
 
@@ -43,9 +46,10 @@ Serve = Callable[[Deps, asyncio.Event, asyncio.Event], Coroutine[Any, Any, None]
 async def _running(
     serve: Serve, settings: Settings, stop: asyncio.Event | None
 ) -> AsyncIterator[Deps]:
+    """`serve` inside the sidecars, so they stop after the service has."""
     stop = stop or asyncio.Event()
     ready = asyncio.Event()
-    async with lifespan(settings) as deps:
+    async with lifespan(settings) as deps, sidecars(deps):
         task = asyncio.create_task(serve(deps, stop, ready))
         try:
             await asyncio.wait_for(ready.wait(), 30)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-import deployq.worker
-from deployq.consumers.relay import Relay
+import deployq.sidecars
+from deployq.relay import Relay
 from deployq.settings import Settings
 from tests.databases import own_database
 from tests.e2e.events import all_marked, outbox_events, some_writes
@@ -85,7 +85,7 @@ async def test_two_relays_on_one_database_publish_each_event_once_one_leading_at
             self.leading = RecordedFlag(leadership, len(leadership.relays))
             leadership.relays.append(self)
 
-    monkeypatch.setattr(deployq.worker, "Relay", Recorded)
+    monkeypatch.setattr(deployq.sidecars, "Relay", Recorded)
     relays = leadership.relays
     namespace = f"{settings.namespace}-relays-{uuid.uuid4().hex[:6]}"
     try:

@@ -19,8 +19,9 @@ import asyncpg
 import pytest
 
 from deployq.client import Client
-from deployq.consumers.relay import LEADER_LOCK, plain_dsn
+from deployq.relay.leader import LEADER_LOCK
 from deployq.settings import Settings
+from deployq.storage.database import plain_dsn
 from tests.cloudevents import envelope_of
 from tests.databases import own_database
 from tests.e2e.database import closed_gate

@@ -13,7 +13,7 @@ from deployq.handlers.deployments import pause_deployment
 from deployq.handlers.runs import read_flow_run
 from deployq.messages.deployments import PauseDeployment
 from deployq.messages.runs import ReadFlowRun
-from deployq.planning import idempotency_key
+from deployq.scheduling.planning import idempotency_key
 from deployq.storage.database import Database
 from tests.integration.builders import (
     make_deployment,

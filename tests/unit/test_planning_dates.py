@@ -9,7 +9,8 @@ from uuid import uuid4
 import pytest
 
 from deployq.occurrences import CronSpec, IntervalSpec, RRuleSpec
-from deployq.planning import MAX_SCHEDULED_TIME, Window, idempotency_key, pick_dates, schedule_spec
+from deployq.scheduling.document import spec as schedule_spec
+from deployq.scheduling.planning import MAX_SCHEDULED_TIME, Window, idempotency_key, pick_dates
 from tests.unit.planning_support import DAY, HOUR, JUST_AFTER, MINUTE, START, every
 
 

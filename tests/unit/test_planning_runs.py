@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from deployq.names import ADJECTIVES, ANIMALS, run_name
-from deployq.planning import Window, idempotency_key, plan
+from deployq.scheduling.names import ADJECTIVES, ANIMALS, run_name
+from deployq.scheduling.planning import Window, idempotency_key, plan
 from tests.unit.planning_support import JUST_AFTER, START
 
 

@@ -11,10 +11,10 @@ import aio_pika
 import orjson
 from aio_pika.abc import AbstractIncomingMessage
 
-from deployq.consumers.relay import Relay
 from deployq.consumers.topology import Topology
 from deployq.messages.events import Event
 from deployq.metrics import Metrics
+from deployq.relay import Relay
 from deployq.settings import Settings
 from deployq.storage.database import Database
 from tests.subscriber import Subscriber

@@ -11,9 +11,9 @@ from uuid import UUID
 import orjson
 import sqlalchemy as sa
 
-from deployq.consumers.relay import amqp_message
 from deployq.messages import events
 from deployq.messages.events import Event
+from deployq.relay.publisher import amqp_message
 from deployq.storage.database import Database
 from tests.cloudevents import ENVELOPE_KEYS
 

@@ -14,8 +14,9 @@ from uuid import UUID
 from deployq.clock import fixed
 from deployq.handlers.deployments import update_deployment
 from deployq.messages.deployments import UpdateDeployment
-from deployq.passes import main_pass, recent_pass
-from deployq.planning import Window, pick_dates, schedule_spec
+from deployq.scheduling.document import spec as schedule_spec
+from deployq.scheduling.passes import main_pass, recent_pass
+from deployq.scheduling.planning import Window, pick_dates
 from deployq.settings import SchedulerSettings
 from deployq.storage.database import Database
 from tests.integration.builders import make_deployment, make_flow, write

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from deployq.clock import fixed
 from deployq.handlers.deployments import pause_deployment
 from deployq.messages.deployments import PauseDeployment
-from deployq.passes import main_pass, recent_pass
+from deployq.scheduling.passes import main_pass, recent_pass
 from deployq.settings import SchedulerSettings
 from deployq.storage.database import Database
 from deployq.storage.tables import deployment_schedule
@@ -147,7 +147,7 @@ async def test_a_bad_schedule_is_logged_and_skipped(
         )
         await uow.commit()
 
-    with caplog.at_level(logging.ERROR, logger="deployq.materialise"):
+    with caplog.at_level(logging.ERROR, logger="deployq.scheduling.materialise"):
         await main_pass(db, SchedulerSettings(deployment_batch_size=1), fixed(now))
 
     assert await runs(db, bad.id) == []
