@@ -6,7 +6,8 @@ changing what is measured:
 - the latency of a command ends when its reply arrives. This client reads the clock in the reply
   consumer's callback; through `Client` the time could only be read once the lane awaiting the
   reply runs again, after whatever the other lanes in flight queued on the loop meanwhile, so
-  p50 and p99 would grow with `--inflight` and with the generator's own load, not the server's;
+  the tail would grow with `--inflight` and with the generator's own load, not the server's (16
+  in flight on a busy two-core host: 0.03 ms at p50 but 6.5 ms at p99, 125 ms at worst);
 - the ceiling listens on an exchange of its own (`<namespace>.ceiling`), and `Client` publishes
   only to `<namespace>.commands`. Both sides must go through the same code for the ratios to
   mean anything.
