@@ -74,8 +74,10 @@ Service = Callable[["Deps", asyncio.Event], Awaitable[None]]
 
 
 def _serve(settings_file: Path | None, migrate_first: bool, service: Service) -> None:
-    """Run `service` until SIGTERM/SIGINT, with the process's dependencies built once."""
+    """Run `service` until SIGTERM/SIGINT, with the process's dependencies built once and the
+    sidecars (outbox relay, health and metrics) around it."""
     from deployq.bootstrap import lifespan
+    from deployq.sidecars import sidecars
 
     settings = _settings(settings_file)
     if migrate_first:  # imported only here: the migration tooling is big and rarely needed
@@ -86,7 +88,7 @@ def _serve(settings_file: Path | None, migrate_first: bool, service: Service) ->
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
-        async with lifespan(settings) as deps:
+        async with lifespan(settings) as deps, sidecars(deps):
             await service(deps, stop)
 
     _run(main())
@@ -114,11 +116,7 @@ def run(settings_file: SettingsFile = None, migrate_first: Migrate = False) -> N
     from deployq import scheduler, worker
 
     async def both(deps: Deps, stop: asyncio.Event) -> None:
-        async with worker.sidecars(deps):
-            await asyncio.gather(
-                worker.serve(deps, stop, with_sidecars=False),
-                scheduler.serve(deps, stop, with_sidecars=False),
-            )
+        await asyncio.gather(worker.serve(deps, stop), scheduler.serve(deps, stop))
 
     _serve(settings_file, migrate_first, both)
 

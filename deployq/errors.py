@@ -1,6 +1,6 @@
 """Typed errors, each carrying the stable reply code of CONTRACT §3.
 
-Handlers and the decoder raise these; exactly one function (`consumers.dispatch.error_reply`)
+Handlers and the decoder raise these; exactly one function (`consumers.dispatch.error_answer`)
 turns them into replies, so a code is never spelled in two places.
 """
 

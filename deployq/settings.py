@@ -69,7 +69,6 @@ class Settings(BaseSettings):
     # Operations
     metrics_port: int | None = Field(None, ge=0, le=65535)
     log_level: str = "INFO"
-    log_json: bool = False
 
     scheduler: SchedulerSettings = SchedulerSettings()
 

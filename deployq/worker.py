@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 
-from deployq import http
-from deployq.bootstrap import Deps, health
+from deployq.bootstrap import Deps
 from deployq.consumers.commands import CommandConsumer
-from deployq.consumers.relay import Relay
 from deployq.retry import is_transient
 
 log = logging.getLogger(__name__)
@@ -37,14 +34,8 @@ async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), PRUNE_EVERY_SECONDS)
 
 
-async def serve(
-    deps: Deps,
-    stop: asyncio.Event,
-    ready: asyncio.Event | None = None,
-    *,
-    with_sidecars: bool = True,
-) -> None:
-    """Consume until `stop`, then drain. `with_sidecars=False` when the caller runs them."""
+async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    """Consume until `stop`, then drain (the sidecars run around this, applied by the CLI)."""
     settings = deps.settings
     consume_channel = await deps.broker.channel()
     publish_channel = await deps.broker.channel(publisher_confirms=True)
@@ -60,49 +51,14 @@ async def serve(
     )
     await consumer.start()
     pruner = asyncio.create_task(prune_inbox(deps, stop), name="prune-inbox")
-    async with sidecars(deps) if with_sidecars else contextlib.nullcontext():
-        if ready is not None:
-            ready.set()
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping: no new commands; finishing those in hand")
-            await consumer.stop(settings.shutdown_grace_seconds)
-            await pruner
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: no new commands; finishing those in hand")
+        await consumer.stop(settings.shutdown_grace_seconds)
+        await pruner
     await publish_channel.close()
     await consume_channel.close()
     log.info("stopped")
-
-
-@contextlib.asynccontextmanager
-async def sidecars(deps: Deps) -> AsyncIterator[None]:
-    """What every deployq process runs beside its main work: the outbox relay (only one process
-    leads at a time) and, when a port is set, health and metrics over HTTP."""
-    async with (
-        http.serving(deps.settings.metrics_port, deps.metrics, lambda: health(deps)),
-        running_relay(deps),
-    ):
-        yield
-
-
-@contextlib.asynccontextmanager
-async def running_relay(deps: Deps) -> AsyncIterator[None]:
-    """Run the outbox relay beside the caller until the block ends."""
-    channel = await deps.broker.channel(publisher_confirms=True)
-    relay = Relay(
-        db=deps.db,
-        database_url=deps.settings.database_url,
-        channel=channel,
-        topology=deps.topology,
-        clock=deps.clock,
-        metrics=deps.metrics,
-        retention=deps.settings.outbox_retention,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop), name="outbox-relay")
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-        await channel.close()

@@ -93,11 +93,12 @@ def now() -> datetime:
 
 @pytest.fixture(scope="session")
 async def worker(settings: Settings) -> AsyncIterator[Deps]:
-    """A worker running in this process for the whole session."""
+    """A worker running in this process for the whole session, with its sidecars (the relay)."""
+    from deployq.sidecars import sidecars
     from deployq.worker import serve
 
     stop, ready = asyncio.Event(), asyncio.Event()
-    async with lifespan(settings) as deps:
+    async with lifespan(settings) as deps, sidecars(deps):
         task = asyncio.create_task(serve(deps, stop, ready))
         await asyncio.wait_for(ready.wait(), 30)
         yield deps

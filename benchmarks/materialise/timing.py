@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from benchmarks.materialise.raw_writes import capture, write_raw
 from benchmarks.materialise.seed import NOW, add_deployments, count_rows, outbox_events, reset
 from deployq.clock import fixed
-from deployq.passes import PAGE_CONCURRENCY, main_pass
+from deployq.scheduling.passes import PAGE_CONCURRENCY, main_pass
 from deployq.settings import SchedulerSettings
 from deployq.storage.database import Database
 

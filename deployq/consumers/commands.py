@@ -1,7 +1,7 @@
-"""The command consumer: consume → decode → dispatch → reply → ack.
+"""The command consumer: consume → decode → dispatch → decide → reply → ack.
 
-`settle` is the only place that decides what happens to a delivery: replied and acked,
-dead-lettered with its reason, or handed back to the broker for another attempt.
+What happens to a delivery is decided by `outcome.decide` alone; `settle` carries it out:
+replied and acked, dead-lettered with its reason, or handed back to the broker.
 """
 
 from __future__ import annotations
@@ -10,29 +10,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractQueue
 
 from deployq.consumers import codec, dispatch, replies, topology
 from deployq.consumers.dispatch import Answer
-from deployq.errors import UNREADABLE, DeployqError, Internal
+from deployq.consumers.outcome import Action, Outcome, decide
+from deployq.errors import DeployqError
 from deployq.handlers import COMMANDS
 from deployq.metrics import Metrics
 from deployq.retry import Backoff, is_transient
 from deployq.storage.database import Database
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What to do with a delivery once its work is done."""
-
-    answer: Answer | None = None
-    dead_letter: bool = False
-    retry: bool = False
 
 
 def incoming(message: AbstractIncomingMessage) -> codec.Incoming:
@@ -119,47 +110,57 @@ class CommandConsumer:
         raw = incoming(message)
         if raw.redelivered:
             self.metrics.redeliveries.inc()
+        await self.settle(message, raw, await self._outcome(raw))
+
+    async def _outcome(self, raw: codec.Incoming) -> Outcome:
         try:
             decoded = codec.decode(raw, body_limit=self.body_limit, now=self.clock())
         except DeployqError as error:
-            outcome = Outcome(
-                dispatch.error_answer(error),
-                dead_letter=isinstance(error, UNREADABLE) or not raw.reply_to,
-            )
+            return self._decide(raw, error, decoded=False)
         except Exception as error:  # a decoding bug must not leave the message unanswered
             log.exception("%s %s could not be decoded", raw.routing_key, raw.message_id)
-            failure = Internal(f"{raw.routing_key} could not be decoded: {type(error).__name__}")
-            outcome = Outcome(dispatch.error_answer(failure), dead_letter=True)
-        else:
-            outcome = await self._run(decoded, raw)
-        await self.settle(message, raw, outcome)
-
-    async def _run(self, decoded: codec.Decoded, raw: codec.Incoming) -> Outcome:
+            return self._decide(raw, error, decoded=False)
         backoff = Backoff()
         while True:
+            produced: Answer | Exception
             try:
-                answer = await dispatch.execute(decoded, self.db, self.clock)
+                produced = await dispatch.execute(decoded, self.db, self.clock)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if is_transient(error) and not self.stopping.is_set():
-                    delay = backoff.next()
-                    log.warning(
-                        "%s %s: transient failure (%s); retrying in %.1fs",
-                        raw.routing_key,
-                        raw.message_id,
-                        error,
-                        delay,
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                return self._failed(raw, error)
-            return Outcome(answer, dead_letter=not answer.ok and not raw.reply_to)
+                produced = error
+            outcome = self._decide(raw, produced, decoded=True)
+            if outcome.action is not Action.RETRY:
+                if isinstance(produced, Exception):
+                    self._log_failure(raw, produced, outcome)
+                return outcome
+            delay = backoff.next()
+            log.warning(
+                "%s %s: transient failure (%s); retrying in %.1fs",
+                raw.routing_key,
+                raw.message_id,
+                produced,
+                delay,
+            )
+            await asyncio.sleep(delay)
 
-    def _failed(self, raw: codec.Incoming, error: Exception) -> Outcome:
-        """An unexpected failure: another attempt while the delivery limit allows, then give up."""
+    def _decide(
+        self, raw: codec.Incoming, produced: Answer | Exception, *, decoded: bool
+    ) -> Outcome:
+        return decide(
+            produced,
+            command=raw.routing_key,
+            decoded=decoded,
+            reply_to=bool(raw.reply_to),
+            attempt=raw.delivery_count + 1,
+            delivery_limit=self.topology.delivery_limit,
+            transient=isinstance(produced, Exception) and is_transient(produced),
+            stopping=self.stopping.is_set(),
+        )
+
+    def _log_failure(self, raw: codec.Incoming, error: Exception, outcome: Outcome) -> None:
         attempt = raw.delivery_count + 1
-        if is_transient(error) or attempt < self.topology.delivery_limit:
+        if outcome.action is Action.HAND_BACK:
             log.warning(
                 "%s %s failed on attempt %d: %r; handing it back",
                 raw.routing_key,
@@ -168,38 +169,38 @@ class CommandConsumer:
                 error,
                 exc_info=not is_transient(error),
             )
-            return Outcome(retry=True)
-        log.error(
-            "%s %s failed on its last attempt (%d): %r",
-            raw.routing_key,
-            raw.message_id,
-            attempt,
-            error,
-            exc_info=error,
-        )
-        failure = Internal(f"{raw.routing_key} failed {attempt} times: {type(error).__name__}")
-        return Outcome(dispatch.error_answer(failure), dead_letter=True)
+        else:
+            log.error(
+                "%s %s failed on its last attempt (%d): %r",
+                raw.routing_key,
+                raw.message_id,
+                attempt,
+                error,
+                exc_info=error,
+            )
 
     async def settle(
         self, message: AbstractIncomingMessage, raw: codec.Incoming, outcome: Outcome
     ) -> None:
+        """Carry out what `decide` chose: publish first, then ack (or hand back)."""
+        assert outcome.action is not Action.RETRY, "run again in place, never settled"
         command = raw.routing_key
-        if outcome.retry:
+        if outcome.action is Action.HAND_BACK:
             self.metrics.handled.labels(command, "retry").inc()
             await message.nack(requeue=True)
             return
         answer = outcome.answer
-        if answer is not None and raw.reply_to:
+        if outcome.reply and answer is not None and raw.reply_to:
             reply = replies.reply_message(
                 answer, command=command, correlation_id=raw.correlation_id
             )
             await replies.publish_reply(self.publish_channel.default_exchange, raw.reply_to, reply)
-        if outcome.dead_letter and answer is not None and self._dead is not None:
-            self.metrics.dead_letters.labels(answer.code or "unknown").inc()
+        if outcome.action is Action.DEAD_LETTER and self._dead is not None:
+            self.metrics.dead_letters.labels(outcome.code).inc()
             log.warning(
-                "dead-lettering %s %s: %s %s", command, raw.message_id, answer.code, answer.message
+                "dead-lettering %s %s: %s %s", command, raw.message_id, outcome.code, outcome.reason
             )
-            letter = replies.dead_letter(message, answer.code or "internal", answer.message or "")
+            letter = replies.dead_letter(message, outcome.code, outcome.reason)
             await replies.publish_dead_letter(self._dead, command, letter)
         label = command if command in COMMANDS else "<unknown>"
         self.metrics.handled.labels(

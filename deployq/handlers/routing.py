@@ -1,5 +1,4 @@
-"""Which work queue a deployment is routed to (R53, R56), and the announcement of deployments
-whose queue was deleted under them.
+"""Which work queue a deployment is routed to (R53, R56).
 
 Lock order, kept by every writer so none of them deadlock: the pool row, then the queue row,
 then deployment rows. Routing share-locks the pool and the queue it resolves to, so neither can
@@ -14,10 +13,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from deployq.handlers import announce, convert, missing
-from deployq.messages import events
+from deployq.handlers import missing
 from deployq.messages.deployments import CreateDeployment, UpdateDeployment
-from deployq.messages.filters import DeploymentFilter, DeploymentFilters, DeploymentSort, Ids
 from deployq.messages.work_pools import DEFAULT_POOL, DEFAULT_POOL_TYPE
 from deployq.storage.unit_of_work import UnitOfWork
 
@@ -68,15 +65,3 @@ async def work_pool_name(
         return route.work_pool_name
     queue_id = row["work_queue_id"]
     return None if queue_id is None else await uow.work_queues.pool_name(queue_id)
-
-
-async def announce_detached(uow: UnitOfWork, deployment_ids: list[UUID], *, now: datetime) -> None:
-    """A deployment whose queue was deleted changed: announce it like any other update."""
-    if not deployment_ids:
-        return
-    only = DeploymentFilters(deployments=DeploymentFilter(id=Ids(any_=deployment_ids)))
-    rows = await uow.deployments.list(only, DeploymentSort.NAME_ASC, 0, len(deployment_ids))
-    for row in rows:
-        announce.deployment_changed(
-            uow, events.DEPLOYMENT_UPDATED, convert.deployment(row), now=now
-        )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from deployq import materialise
 from deployq.errors import Conflict
 from deployq.handlers import announce, convert, missing
 from deployq.messages.base import Counted
@@ -19,7 +18,8 @@ from deployq.messages.runs import (
     ScheduledRuns,
     ScheduleRuns,
 )
-from deployq.planning import Window
+from deployq.scheduling import materialise
+from deployq.scheduling.planning import Window
 from deployq.storage.unit_of_work import UnitOfWork
 
 

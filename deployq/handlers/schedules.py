@@ -24,6 +24,7 @@ from deployq.messages.schedules import (
     ScheduleUpdated,
     UpdateSchedule,
 )
+from deployq.scheduling import document
 from deployq.storage.unit_of_work import UnitOfWork
 
 
@@ -41,7 +42,7 @@ def _change_values(given: ScheduleChange, *, now: datetime) -> dict[str, Any]:
         include=given.model_fields_set & set(convert.SCHEDULE_FIELDS), exclude_none=True
     )
     if given.schedule is not None:
-        values["schedule"] = convert.resolve_schedule(given.schedule, now=now)
+        values["schedule"] = document.resolve(given.schedule, now=now)
     return values
 
 
@@ -131,7 +132,7 @@ async def update_deployment_schedule(
     await _touch(uow, command.deployment_id, now=now)
     values = command.model_dump(include=set(convert.SCHEDULE_FIELDS), exclude_none=True)
     if command.schedule is not None:
-        values["schedule"] = convert.resolve_schedule(command.schedule, now=now)
+        values["schedule"] = document.resolve(command.schedule, now=now)
     row = await uow.schedules.update(command.deployment_id, command.schedule_id, values, now=now)
     if row is None:
         raise missing.schedule(command.deployment_id, command.schedule_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from deployq.handlers import convert, missing, routing
+from deployq.handlers import announce, convert, missing
 from deployq.messages.base import Deleted
 from deployq.messages.work_pools import (
     CreateWorkPool,
@@ -57,5 +57,5 @@ async def delete_work_pool(command: DeleteWorkPool, uow: UnitOfWork, *, now: dat
         raise missing.work_pool(command.name)
     detached = await uow.work_queues.detach(uow.work_queues.of_pool(pool["id"]), now=now)
     await uow.work_pools.delete(pool["id"])
-    await routing.announce_detached(uow, detached, now=now)
+    await announce.deployments_detached(uow, detached, now=now)
     return Deleted(deleted=True)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import RowMapping
 
 from deployq.errors import Conflict
-from deployq.handlers import convert, missing, routing
+from deployq.handlers import announce, convert, missing
 from deployq.messages.base import Deleted
 from deployq.messages.work_pools import DEFAULT_POOL, DEFAULT_POOL_TYPE
 from deployq.messages.work_queues import (
@@ -26,8 +26,8 @@ from deployq.messages.work_queues import (
     WorkQueue,
     WorkQueues,
 )
+from deployq.storage.locks import Lock
 from deployq.storage.unit_of_work import UnitOfWork
-from deployq.storage.work_pools import Lock
 
 ADDRESS = frozenset({"work_pool_name", "name"})
 
@@ -107,7 +107,7 @@ async def delete_work_queue(command: DeleteWorkQueue, uow: UnitOfWork, *, now: d
         )
     detached = await uow.work_queues.detach([queue["id"]], now=now)
     await uow.work_queues.delete(queue["id"])
-    await routing.announce_detached(uow, detached, now=now)
+    await announce.deployments_detached(uow, detached, now=now)
     return Deleted(deleted=True)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.sql import ColumnElement
 
 from deployq.messages import filters as f
 from deployq.messages.base import Operator
+from deployq.messages.runs import FlowRunFilters
 from deployq.storage.tables import deployment, flow, flow_run, task_run, work_pool, work_queue
 
 Condition = ColumnElement[bool]
@@ -140,6 +141,23 @@ def flow_run_conditions(spec: f.FlowRunFilter) -> Condition | None:
     out += _between(c.next_scheduled_start_time, spec.next_scheduled_start_time)
     out += _names(c.work_queue_name, spec.work_queue_name)
     return combine(spec.operator, out)
+
+
+def flow_run_list_conditions(spec: FlowRunFilters) -> list[Condition]:
+    """`flow_run.list` / `.count`: their own flat criteria, combined with AND."""
+    c = flow_run.c
+    out: list[Condition] = []
+    if spec.deployment_id is not None:
+        out.append(c.deployment_id == spec.deployment_id)
+    if spec.state_type is not None:
+        out.append(c.state_type.in_(spec.state_type))
+    if spec.scheduled_after is not None:
+        out.append(c.expected_start_time >= spec.scheduled_after)
+    if spec.scheduled_before is not None:
+        out.append(c.expected_start_time <= spec.scheduled_before)
+    if spec.auto_scheduled is not None:
+        out.append(c.auto_scheduled.is_(spec.auto_scheduled))
+    return out
 
 
 def task_run_conditions(spec: f.TaskRunFilter) -> Condition | None:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from uuid_utils.compat import uuid7
 
-from deployq.errors import Conflict
+from deployq.storage.conflicts import conflict_on
 from deployq.storage.driver import Compiled, Driver
 from deployq.storage.tables import deployment_schedule
 
@@ -25,15 +22,8 @@ SLUG_CONSTRAINT = "uq_deployment_schedule__deployment_id_slug"
 _ORDER = (deployment_schedule.c.updated.desc(), deployment_schedule.c.id)
 
 
-@contextmanager
-def _slug_taken() -> Iterator[None]:
-    """Slugs are unique per deployment (R5, R61): a clash is a conflict, not a crash."""
-    try:
-        yield
-    except (IntegrityError, asyncpg.UniqueViolationError) as error:
-        if SLUG_CONSTRAINT in str(getattr(error, "orig", error)):
-            raise Conflict("a schedule of this deployment already has that slug") from None
-        raise
+# Slugs are unique per deployment (R5, R61).
+SLUG_TAKEN = "a schedule of this deployment already has that slug"
 
 
 # Many schedules in one statement: one array per column, unnested in step.
@@ -75,7 +65,7 @@ class ScheduleRepository:
         for column in _COLUMNS:
             if column.name not in given:
                 given[column.name] = [s[column.name] for s in schedules]
-        with _slug_taken():
+        with conflict_on(SLUG_CONSTRAINT, SLUG_TAKEN):
             rows = await self.driver.fetch(_ADD, given)
         by_id = {row["id"]: row for row in rows}
         return [by_id[i] for i in ids]
@@ -103,7 +93,7 @@ class ScheduleRepository:
             .values(**changes, updated=now)
             .returning(*deployment_schedule.c)
         )
-        with _slug_taken():
+        with conflict_on(SLUG_CONSTRAINT, SLUG_TAKEN):
             return (await self.connection.execute(statement)).mappings().one_or_none()
 
     async def delete(self, deployment_id: UUID, schedule_id: UUID) -> bool:

@@ -6,48 +6,24 @@ queue before that queue exists; both land in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from deployq.errors import Conflict
 from deployq.messages.filters import WorkPoolFilter
 from deployq.messages.work_queues import DEFAULT_QUEUE
+from deployq.storage.conflicts import conflict_on
 from deployq.storage.filters import work_pool_conditions
+from deployq.storage.locks import Lock, locked
 from deployq.storage.tables import work_pool, work_queue
 
 NAME_CONSTRAINT = "uq_work_pool__name"
 DEFAULT_QUEUE_DESCRIPTION = "The work pool's default queue."
-
-# Row locks a reader may take: `share` keeps the pool from being deleted until the transaction
-# ends (a deployment is being routed to it), `update` is taken by the pool's own deletion.
-Lock = Literal["share", "update"] | None
-
-
-@contextmanager
-def _name_taken(name: str) -> Iterator[None]:
-    try:
-        yield
-    except IntegrityError as error:
-        if NAME_CONSTRAINT in str(error.orig):
-            raise Conflict(f"a work pool named {name!r} already exists") from None
-        raise
-
-
-def _locked(statement: sa.Select[Any], lock: Lock) -> sa.Select[Any]:
-    if lock == "share":
-        return statement.with_for_update(key_share=True, read=True)
-    if lock == "update":
-        return statement.with_for_update()
-    return statement
 
 
 class WorkPoolRepository:
@@ -70,7 +46,7 @@ class WorkPoolRepository:
         """Insert a pool and its default queue; a taken name is a `Conflict`."""
         row = {**values, "default_queue_id": uuid4(), "created": now, "updated": now}
         statement = sa.insert(work_pool).values(row).returning(*work_pool.c)
-        with _name_taken(values["name"]):
+        with conflict_on(NAME_CONSTRAINT, f"a work pool named {values['name']!r} already exists"):
             pool = (await self.connection.execute(statement)).mappings().one()
         await self._add_default_queue(pool, now=now)
         return pool
@@ -107,7 +83,7 @@ class WorkPoolRepository:
         return pool
 
     async def get(self, name: str, *, lock: Lock = None) -> RowMapping | None:
-        statement = _locked(sa.select(work_pool).where(work_pool.c.name == name), lock)
+        statement = locked(sa.select(work_pool).where(work_pool.c.name == name), lock)
         row: RowMapping | None = (await self.connection.execute(statement)).mappings().one_or_none()
         return row
 

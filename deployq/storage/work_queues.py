@@ -7,8 +7,6 @@ shows it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,14 +14,13 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from deployq.errors import Conflict
 from deployq.messages.filters import WorkQueueFilter
+from deployq.storage.conflicts import conflict_on
 from deployq.storage.filters import work_queue_conditions
+from deployq.storage.locks import Lock, locked
 from deployq.storage.tables import deployment, work_pool, work_queue
-from deployq.storage.work_pools import Lock
 
 NAME_CONSTRAINT = "uq_work_queue__work_pool_id_name"
 
@@ -40,17 +37,6 @@ ORDER = (work_queue.c.priority, work_queue.c.name, work_queue.c.id)
 # `'null'::jsonb @> x` on PostgreSQL, true exactly when x is the JSON null.
 JSON_NULL = sa.literal_column("'null'::jsonb", JSONB)
 EMPTY_LIST = sa.literal_column("'[]'::jsonb", JSONB)
-
-
-@contextmanager
-def _name_taken(name: str) -> Iterator[None]:
-    """Queue names are unique per pool (R3): a clash is a conflict, not a crash."""
-    try:
-        yield
-    except IntegrityError as error:
-        if NAME_CONSTRAINT in str(error.orig):
-            raise Conflict(f"this work pool already has a queue named {name!r}") from None
-        raise
 
 
 def _stored(values: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +82,8 @@ class WorkQueueRepository:
     ) -> RowMapping:
         row = {**_stored(values), "work_pool_id": pool["id"], "created": now, "updated": now}
         statement = sa.insert(work_queue).values(row).returning(*_returning(pool))
-        with _name_taken(values["name"]):
+        taken = f"this work pool already has a queue named {values['name']!r}"
+        with conflict_on(NAME_CONSTRAINT, taken):
             return (await self.connection.execute(statement)).mappings().one()
 
     async def ensure(self, pool: RowMapping, name: str, *, now: datetime) -> RowMapping:
@@ -122,10 +109,7 @@ class WorkQueueRepository:
 
     async def get(self, pool_id: UUID, name: str, *, lock: Lock = None) -> RowMapping | None:
         statement = VIEW.where(work_queue.c.work_pool_id == pool_id, work_queue.c.name == name)
-        if lock == "share":
-            statement = statement.with_for_update(key_share=True, read=True, of=work_queue)
-        elif lock == "update":
-            statement = statement.with_for_update(of=work_queue)
+        statement = locked(statement, lock, of=work_queue)
         return (await self.connection.execute(statement)).mappings().one_or_none()
 
     async def update(

@@ -30,12 +30,13 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import deployq.worker
+import deployq.sidecars
 from deployq.client import Client
-from deployq.consumers.relay import LEADER_LOCK, Relay, plain_dsn
 from deployq.messages import events
+from deployq.relay import Relay
+from deployq.relay.leader import LEADER_LOCK
 from deployq.settings import Settings
-from deployq.storage.database import Database
+from deployq.storage.database import Database, plain_dsn
 from deployq.storage.migrate import upgrade
 from tests.e2e.wire import MARKS, Wire, error, result, running_worker
 from tests.support import unique, wait_until
@@ -544,7 +545,7 @@ async def test_two_relays_on_one_database_publish_each_event_once_one_leading_at
             super().__init__(**options)
             relays.append(self)
 
-    monkeypatch.setattr(deployq.worker, "Relay", Recorded)
+    monkeypatch.setattr(deployq.sidecars, "Relay", Recorded)
     namespace = f"{settings.namespace}-relays-{uuid.uuid4().hex[:6]}"
     overlaps: list[int] = []
 

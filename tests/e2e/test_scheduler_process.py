@@ -23,6 +23,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from deployq.bootstrap import lifespan
 from deployq.scheduler import serve
 from deployq.settings import SchedulerSettings, Settings
+from deployq.sidecars import sidecars
 from deployq.storage.database import Database
 from tests.e2e.wire import MARKS, Wire, result
 from tests.integration.builders import make_deployment, make_flow
@@ -179,7 +180,7 @@ async def test_scheduler_service_in_process_counts_runs_and_stops(
     )
     stop, ready = asyncio.Event(), asyncio.Event()
 
-    async with lifespan(fast) as deps:
+    async with lifespan(fast) as deps, sidecars(deps):
         task = asyncio.create_task(serve(deps, stop, ready))
         await asyncio.wait_for(ready.wait(), 30)
 

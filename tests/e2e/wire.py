@@ -28,6 +28,7 @@ from aio_pika.abc import (
 
 from deployq.bootstrap import Deps, lifespan
 from deployq.settings import Settings
+from deployq.sidecars import sidecars
 from deployq.worker import serve
 from tests.support import wait_until
 
@@ -272,9 +273,10 @@ async def ping(wire: Wire, *, namespace: str | None = None) -> None:
 
 @asynccontextmanager
 async def running_worker(settings: Settings) -> AsyncIterator[Deps]:
-    """An extra in-process worker (own namespace or own database), stopped on exit."""
+    """An extra in-process worker (own namespace or own database) with its sidecars (relay,
+    health and metrics), stopped on exit."""
     stop, ready = asyncio.Event(), asyncio.Event()
-    async with lifespan(settings) as deps:
+    async with lifespan(settings) as deps, sidecars(deps):
         task = asyncio.create_task(serve(deps, stop, ready))
         try:
             await asyncio.wait_for(ready.wait(), 30)

@@ -30,13 +30,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from deployq.consumers.codec import Incoming, decode
 from deployq.consumers.dispatch import execute
-from deployq.consumers.relay import Relay, amqp_message
 from deployq.consumers.topology import Topology
 from deployq.handlers.deployments import create_deployment
 from deployq.messages import events
 from deployq.messages.deployments import CreateDeployment
 from deployq.messages.events import Event
 from deployq.metrics import Metrics
+from deployq.relay import Relay
+from deployq.relay.publisher import amqp_message
 from deployq.settings import Settings
 from deployq.storage.database import Database, create_engine
 from deployq.storage.inbox import Claim

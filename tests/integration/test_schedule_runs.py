@@ -14,7 +14,7 @@ from deployq.handlers.deployments import delete_deployment, pause_deployment, up
 from deployq.handlers.runs import read_flow_run
 from deployq.messages.deployments import DeleteDeployment, PauseDeployment, UpdateDeployment
 from deployq.messages.runs import ReadFlowRun
-from deployq.planning import idempotency_key
+from deployq.scheduling.planning import idempotency_key
 from deployq.storage.database import Database
 from tests.integration.builders import (
     existing_runs,

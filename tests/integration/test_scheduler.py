@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from deployq.clock import fixed
 from deployq.handlers.deployments import pause_deployment, update_deployment
 from deployq.messages.deployments import PauseDeployment, UpdateDeployment
-from deployq.passes import main_pass, recent_pass
-from deployq.planning import Window, pick_dates, schedule_spec
+from deployq.scheduling.document import spec as schedule_spec
+from deployq.scheduling.passes import main_pass, recent_pass
+from deployq.scheduling.planning import Window, pick_dates
 from deployq.settings import SchedulerSettings
 from deployq.storage.database import Database, create_engine
 from deployq.storage.tables import deployment_schedule
@@ -180,7 +181,7 @@ async def test_a_bad_schedule_is_logged_and_skipped(
         )
         await uow.commit()
 
-    with caplog.at_level(logging.ERROR, logger="deployq.materialise"):
+    with caplog.at_level(logging.ERROR, logger="deployq.scheduling.materialise"):
         await main_pass(db, SchedulerSettings(deployment_batch_size=1), fixed(now))
 
     assert await runs(db, bad.id) == []

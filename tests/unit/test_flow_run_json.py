@@ -12,7 +12,8 @@ import pytest
 
 from deployq.handlers import convert
 from deployq.messages import events
-from deployq.planning import Window, plan
+from deployq.messages.runs import flow_run_json
+from deployq.scheduling.planning import Window, plan
 
 DEPLOYMENT: dict[str, Any] = {
     "id": uuid4(),
@@ -54,7 +55,7 @@ def test_event_data_and_reply_model_are_byte_identical(document: dict[str, Any])
 
     for run in runs:
         row = run.row(now)
-        event_data = convert.flow_run_json(row)
+        event_data = flow_run_json(row)
         reply = pydantic_core.to_json(convert.flow_run(row))
         assert event_data == reply
         parsed = orjson.loads(event_data)
@@ -67,7 +68,7 @@ def test_the_event_envelope_carries_the_run() -> None:
     document = {"interval": 3600, "anchor_date": "2024-01-01T00:00:00+00:00", "timezone": "UTC"}
     run = plan(DEPLOYMENT, [schedule(document)], Window.of(now))[0]
 
-    data = convert.flow_run_json(run.row(now))
+    data = flow_run_json(run.row(now))
     event = events.flow_run_created(DEPLOYMENT["id"], run.id, data, time=now)
 
     body = orjson.loads(event.body)
@@ -86,4 +87,4 @@ def test_a_run_without_a_state_row_has_state_null() -> None:
     row = {**run.row(now), "state_id": None, "state_timestamp": None}
 
     assert convert.flow_run(row).state is None
-    assert orjson.loads(convert.flow_run_json(row))["state"] is None
+    assert orjson.loads(flow_run_json(row))["state"] is None

@@ -8,15 +8,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from deployq.names import ADJECTIVES, ANIMALS, run_name
 from deployq.occurrences import CronSpec, IntervalSpec, RRuleSpec
-from deployq.planning import (
+from deployq.scheduling.document import spec as schedule_spec
+from deployq.scheduling.names import ADJECTIVES, ANIMALS, run_name
+from deployq.scheduling.planning import (
     MAX_SCHEDULED_TIME,
     Window,
     idempotency_key,
     pick_dates,
     plan,
-    schedule_spec,
 )
 
 START = datetime(2024, 1, 1, tzinfo=UTC)

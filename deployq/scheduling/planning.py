@@ -1,7 +1,8 @@
 """Which runs a deployment's schedules call for (R66–R68): stored rows in, planned runs out.
 
 Pure and synchronous, so the rules are tested without services and the same plan serves
-`deployment.schedule_runs` and the scheduler; `materialise` does the I/O around it.
+`deployment.schedule_runs` and the scheduler; `materialise` does the I/O around it. What a
+planned run is made of is storage's `NewRun`, since that is what gets inserted.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from uuid import UUID
 
 import uuid_utils
 
-from deployq.names import run_name
 from deployq.occurrences import CronSpec, IntervalSpec, RRuleSpec, ScheduleSpec, dates
+from deployq.scheduling import document
+from deployq.scheduling.names import run_name
+from deployq.storage.new_runs import NewRun, RunSource
 
 # R66 defaults for `deployment.schedule_runs` (the scheduler passes its own R70 settings).
 MAX_SCHEDULED_TIME = timedelta(days=100)
@@ -26,9 +29,6 @@ MAX_RUNS = 100
 AUTO_SCHEDULED_TAG = "auto-scheduled"
 FLOW_LABEL = "deployq.flow.id"
 DEPLOYMENT_LABEL = "deployq.deployment.id"
-SCHEDULED = "SCHEDULED"
-SCHEDULED_NAME = "Scheduled"
-SCHEDULED_MESSAGE = "Flow run scheduled"
 
 _KIND_NAMES: dict[type[Any], str] = {
     IntervalSpec: "IntervalSchedule",
@@ -69,19 +69,6 @@ class Window:
         )
 
 
-def schedule_spec(document: Row) -> ScheduleSpec:
-    """The date-maths value of a stored (resolved) schedule document (R20, R30, R40)."""
-    zone = document.get("timezone") or "UTC"
-    if "interval" in document:
-        anchor = datetime.fromisoformat(document["anchor_date"])
-        return IntervalSpec(timedelta(seconds=document["interval"]), anchor, zone)
-    if "cron" in document:
-        return CronSpec(document["cron"], zone, bool(document.get("day_or", True)))
-    if "rrule" in document:
-        return RRuleSpec(document["rrule"], zone)
-    raise ValueError(f"not a schedule document: {dict(document)!r}")
-
-
 def pick_dates(spec: ScheduleSpec, window: Window) -> list[datetime]:
     """R67: keep dates in order until min_runs are kept and start + min_time is reached.
 
@@ -97,31 +84,14 @@ def pick_dates(spec: ScheduleSpec, window: Window) -> list[datetime]:
     return kept
 
 
+def idempotency_key_prefix(deployment_id: UUID | str, schedule_id: UUID | str) -> str:
+    """R68's key up to its date, which is the same for every run of a schedule."""
+    return f"scheduled {deployment_id} {schedule_id} "
+
+
 def idempotency_key(deployment_id: UUID | str, schedule_id: UUID | str, date: datetime) -> str:
     """R68: `.isoformat()` of a UTC datetime writes `+00:00` and microseconds only when ≠ 0."""
-    return f"scheduled {deployment_id} {schedule_id} {date.astimezone(UTC).isoformat()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """What every run of one schedule shares (R68): computed once per schedule, not per run.
-
-    Ids here and in `PlannedRun` are canonical UUID strings: they only ever go out as text
-    (JSON events, routing keys, array parameters), and a pass handles 100,000 of them; a new
-    id as text costs 0.2 µs, a `uuid.UUID` made and later printed about 2 µs.
-    """
-
-    schedule_id: str
-    flow_id: str
-    deployment_id: str
-    deployment_version: str | None
-    work_queue_name: str | None
-    work_queue_id: str | None
-    parameters: dict[str, Any]
-    tags: list[str]
-    labels: dict[str, Any]
-    infrastructure_document_id: str | None
-    created_by: dict[str, Any]
+    return idempotency_key_prefix(deployment_id, schedule_id) + date.astimezone(UTC).isoformat()
 
 
 def _text(value: UUID | None) -> str | None:
@@ -133,7 +103,7 @@ def new_id() -> str:
     return str(uuid_utils.uuid7())
 
 
-def source(deployment: Row, schedule: Row, spec: ScheduleSpec) -> Source:
+def source(deployment: Row, schedule: Row, spec: ScheduleSpec) -> RunSource:
     deployment_id, flow_id = str(deployment["id"]), str(deployment["flow_id"])
     schedule_id = str(schedule["id"])
     labels = {
@@ -142,7 +112,7 @@ def source(deployment: Row, schedule: Row, spec: ScheduleSpec) -> Source:
         DEPLOYMENT_LABEL: deployment_id,
     }
     display = schedule["slug"] or _KIND_NAMES[type(spec)]
-    return Source(
+    return RunSource(
         schedule_id=schedule_id,
         flow_id=flow_id,
         deployment_id=deployment_id,
@@ -157,65 +127,24 @@ def source(deployment: Row, schedule: Row, spec: ScheduleSpec) -> Source:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedRun:
-    id: str
-    state_id: str
-    name: str
-    scheduled_time: datetime
-    idempotency_key: str
-    source: Source
-
-    def row(self, now: datetime) -> dict[str, Any]:
-        """The run as its stored row joined with its state row (the shape reads return)."""
-        s = self.source
-        return {
-            "id": self.id,
-            "created": now,
-            "updated": now,
-            "name": self.name,
-            "flow_id": s.flow_id,
-            "deployment_id": s.deployment_id,
-            "deployment_version": s.deployment_version,
-            "work_queue_name": s.work_queue_name,
-            "work_queue_id": s.work_queue_id,
-            "parameters": s.parameters,
-            "idempotency_key": self.idempotency_key,
-            "tags": s.tags,
-            "labels": s.labels,
-            "auto_scheduled": True,
-            "run_count": 0,
-            "state_id": self.state_id,
-            "state_type": SCHEDULED,
-            "state_name": SCHEDULED_NAME,
-            "expected_start_time": self.scheduled_time,
-            "next_scheduled_start_time": self.scheduled_time,
-            "infrastructure_document_id": s.infrastructure_document_id,
-            "created_by": s.created_by,
-            "schedule_id": s.schedule_id,
-            "state_timestamp": now,
-            "state_message": SCHEDULED_MESSAGE,
-            "state_scheduled_time": self.scheduled_time,
-        }
-
-
-def plan_schedule(deployment: Row, schedule: Row, window: Window) -> list[PlannedRun]:
+def plan_schedule(deployment: Row, schedule: Row, window: Window) -> list[NewRun]:
     """R67–R68 for one schedule. Raises ValueError for a schedule that cannot be computed."""
-    spec = schedule_spec(schedule["schedule"])
+    spec = document.spec(schedule["schedule"])
     picked = pick_dates(spec, window)
     if not picked:
         return []
     shared = source(deployment, schedule, spec)
-    prefix = f"scheduled {shared.deployment_id} {shared.schedule_id} "
+    # The picked dates are UTC already: the key's date part is their isoformat.
+    prefix = idempotency_key_prefix(shared.deployment_id, shared.schedule_id)
     return [
-        PlannedRun(new_id(), new_id(), run_name(), date, prefix + date.isoformat(), shared)
+        NewRun(new_id(), new_id(), run_name(), date, prefix + date.isoformat(), shared)
         for date in picked
     ]
 
 
-def plan(deployment: Row, schedules: Iterable[Row], window: Window) -> list[PlannedRun]:
+def plan(deployment: Row, schedules: Iterable[Row], window: Window) -> list[NewRun]:
     """R67: every active schedule independently; inactive ones are skipped."""
-    runs: list[PlannedRun] = []
+    runs: list[NewRun] = []
     for schedule in schedules:
         if schedule["active"]:
             runs.extend(plan_schedule(deployment, schedule, window))

@@ -16,9 +16,10 @@ from uuid import UUID
 
 from sqlalchemy.engine import RowMapping
 
-from deployq.handlers import convert
 from deployq.messages import events
-from deployq.planning import PlannedRun, Window, plan
+from deployq.messages.runs import flow_run_json
+from deployq.scheduling.planning import Window, plan
+from deployq.storage.new_runs import NewRun
 from deployq.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,10 @@ async def targets(uow: UnitOfWork, deployments: Sequence[RowMapping]) -> list[Ta
     return [Target(row, schedules.get(row["id"], [])) for row in deployments]
 
 
-def plan_targets(found: Sequence[Target], window: Window, *, skip_failed: bool) -> list[PlannedRun]:
+def plan_targets(found: Sequence[Target], window: Window, *, skip_failed: bool) -> list[NewRun]:
     """Plan every target; with `skip_failed` a deployment whose schedules cannot be computed is
     logged and left out, so one bad schedule never stops the others (R72)."""
-    runs: list[PlannedRun] = []
+    runs: list[NewRun] = []
     for target in found:
         try:
             runs.extend(plan(target.deployment, target.schedules, window))
@@ -68,14 +69,14 @@ def plan_targets(found: Sequence[Target], window: Window, *, skip_failed: bool) 
 
 
 async def insert_runs(
-    uow: UnitOfWork, runs: Sequence[PlannedRun], *, now: datetime, batch_size: int
+    uow: UnitOfWork, runs: Sequence[NewRun], *, now: datetime, batch_size: int
 ) -> list[str]:
     """Insert in statements of at most `batch_size` runs; announce each run really created
     (R69). Returns the created ids in plan order."""
     created: list[str] = []
     for first in range(0, len(runs), batch_size):
         chunk = runs[first : first + batch_size]
-        inserted = await uow.runs.insert_planned(chunk, now=now)
+        inserted = await uow.runs.insert(chunk, now=now)
         if not inserted:
             continue
         fresh = [run for run in chunk if run.id in inserted]
@@ -84,7 +85,7 @@ async def insert_runs(
                 events.flow_run_created(
                     run.source.deployment_id,
                     run.id,
-                    convert.flow_run_json(run.row(now)),
+                    flow_run_json(run.row(now)),
                     time=now,
                 )
                 for run in fresh

@@ -16,8 +16,8 @@ from uuid import UUID
 from sqlalchemy.engine import RowMapping
 
 from deployq.clock import Clock
-from deployq.materialise import materialise
-from deployq.planning import Window
+from deployq.scheduling.materialise import materialise
+from deployq.scheduling.planning import Window
 from deployq.settings import SchedulerSettings
 from deployq.storage.database import Database
 from deployq.storage.unit_of_work import UnitOfWork
