@@ -1,4 +1,4 @@
-"""Baselines for benchmarks/materialise.py: the rows a pass stored, written again raw.
+"""The baselines of `benchmarks.materialise`: the rows a pass stored, written again raw.
 
 `capture` reads back what a pass wrote (runs, their state rows, outbox rows); the raw writers
 insert exactly those rows through asyncpg into fresh copies of the tables (same indexes, same
