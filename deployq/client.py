@@ -1,4 +1,4 @@
-"""A small RPC client for deployq commands: `deployq call`, the tests and the benchmarks use it.
+"""A small RPC client for deployq commands: `deployq call` and the tests use it.
 
 Replies come back over RabbitMQ's direct reply-to, so a caller declares no queue of its own.
 """
