@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -54,9 +55,19 @@ def _run(coro: object) -> None:
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
+    """The first SIGTERM/SIGINT stops the process gracefully (every wait watches `stop`); a
+    second one, while it is still finishing, ends it at once."""
     loop = asyncio.get_running_loop()
+
+    def received(sig: signal.Signals) -> None:
+        if stop.is_set():
+            logging.getLogger("deployq").warning("%s again: exiting now", sig.name)
+            os._exit(128 + sig.value)
+        logging.getLogger("deployq").info("%s: stopping", sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, received, sig)
 
 
 @app.command()
@@ -74,8 +85,10 @@ Service = Callable[["Deps", asyncio.Event], Awaitable[None]]
 
 
 def _serve(settings_file: Path | None, migrate_first: bool, service: Service) -> None:
-    """Run `service` until SIGTERM/SIGINT, with the process's dependencies built once."""
+    """Run `service` until SIGTERM/SIGINT, with the process's dependencies built once and the
+    sidecars (outbox relay, health and metrics) around it."""
     from deployq.bootstrap import lifespan
+    from deployq.sidecars import sidecars
 
     settings = _settings(settings_file)
     if migrate_first:  # imported only here: the migration tooling is big and rarely needed
@@ -86,7 +99,7 @@ def _serve(settings_file: Path | None, migrate_first: bool, service: Service) ->
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
-        async with lifespan(settings) as deps:
+        async with lifespan(settings) as deps, sidecars(deps):
             await service(deps, stop)
 
     _run(main())
@@ -114,11 +127,7 @@ def run(settings_file: SettingsFile = None, migrate_first: Migrate = False) -> N
     from deployq import scheduler, worker
 
     async def both(deps: Deps, stop: asyncio.Event) -> None:
-        async with worker.sidecars(deps):
-            await asyncio.gather(
-                worker.serve(deps, stop, with_sidecars=False),
-                scheduler.serve(deps, stop, with_sidecars=False),
-            )
+        await asyncio.gather(worker.serve(deps, stop), scheduler.serve(deps, stop))
 
     _serve(settings_file, migrate_first, both)
 

@@ -1,9 +1,10 @@
 """`deployq scheduler`: keep every active schedule's future runs materialised (R70–R76).
 
 Two loops run passes (deployq/scheduling/passes.py): the main loop every LOOP_SECONDS, the
-recent loop every RECENT_LOOP_SECONDS. Any number of scheduler processes can run: they split
-the pages between them, what one skips (a locked row) a later pass picks up, and inserts
-conflict on the idempotency key, so nothing is created twice (R74).
+recent loop every RECENT_LOOP_SECONDS; the CLI runs the sidecars (outbox relay, health) around
+them. Any number of scheduler processes can run: they split the pages between them, what one
+skips (a locked row) a later pass picks up, and inserts conflict on the idempotency key, so
+nothing is created twice (R74).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from deployq.bootstrap import Deps
 from deployq.retry import is_transient
 from deployq.scheduling.passes import PassResult, main_pass, recent_pass
-from deployq.worker import sidecars
 
 log = logging.getLogger(__name__)
 
@@ -53,32 +53,24 @@ async def _loop(deps: Deps, name: str, every: float, one_pass: Pass, stop: async
                 await asyncio.wait_for(stop.wait(), remaining)
 
 
-async def serve(
-    deps: Deps,
-    stop: asyncio.Event,
-    ready: asyncio.Event | None = None,
-    *,
-    with_sidecars: bool = True,
-) -> None:
-    """Both loops (and the sidecars: relay, health) until `stop`; a pass in hand finishes its
-    page first."""
+async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    """Both loops until `stop`; a pass in hand finishes its page first."""
     settings = deps.settings.scheduler
-    async with sidecars(deps) if with_sidecars else contextlib.nullcontext():
-        loops = [
-            asyncio.create_task(
-                _loop(deps, "main", settings.loop_seconds, main_pass, stop), name="main-loop"
-            ),
-            asyncio.create_task(
-                _loop(deps, "recent", settings.recent_loop_seconds, recent_pass, stop),
-                name="recent-loop",
-            ),
-        ]
-        if ready is not None:
-            ready.set()
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping: finishing the page in hand")
-            stop.set()
-            await asyncio.gather(*loops)
+    loops = [
+        asyncio.create_task(
+            _loop(deps, "main", settings.loop_seconds, main_pass, stop), name="main-loop"
+        ),
+        asyncio.create_task(
+            _loop(deps, "recent", settings.recent_loop_seconds, recent_pass, stop),
+            name="recent-loop",
+        ),
+    ]
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping: finishing the page in hand")
+        stop.set()
+        await asyncio.gather(*loops)
     log.info("stopped")

@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 
-from deployq import http
-from deployq.bootstrap import Deps, health
+from deployq.bootstrap import Deps
+from deployq.broker import Link, Stopped
 from deployq.consumers.commands import CommandConsumer
-from deployq.consumers.relay import Relay
-from deployq.retry import is_transient
+from deployq.retry import is_transient, pause
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 300.0
+CONSUMING = "commands"
 
 
 async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
@@ -37,73 +36,67 @@ async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), PRUNE_EVERY_SECONDS)
 
 
-async def serve(
-    deps: Deps,
-    stop: asyncio.Event,
-    ready: asyncio.Event | None = None,
-    *,
-    with_sidecars: bool = True,
-) -> None:
-    """Consume until `stop`, then drain. `with_sidecars=False` when the caller runs them."""
+async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    """Consume until `stop`, then drain (the sidecars run around this, applied by the CLI).
+
+    Each broker connection gets a consumer of its own; when the connection is lost the worker
+    connects again (with backoff, to any address) and starts a new consumer, while the commands
+    the old one had in hand finish their database work.
+    """
     settings = deps.settings
-    consume_channel = await deps.broker.channel()
-    publish_channel = await deps.broker.channel(publisher_confirms=True)
-    consumer = CommandConsumer(
-        db=deps.db,
-        consume_channel=consume_channel,
-        publish_channel=publish_channel,
-        topology=deps.topology,
-        clock=deps.clock,
-        metrics=deps.metrics,
-        body_limit=settings.body_limit,
-        json_max_depth=settings.json_max_depth,
-        prefetch=settings.prefetch,
-    )
-    await consumer.start()
+    broker = deps.broker.named(f"deployq worker ({settings.namespace})")
+    deps.readiness.need(CONSUMING)
     pruner = asyncio.create_task(prune_inbox(deps, stop), name="prune-inbox")
-    async with sidecars(deps) if with_sidecars else contextlib.nullcontext():
-        if ready is not None:
-            ready.set()
-        try:
-            await stop.wait()
-        finally:
-            log.info("stopping: no new commands; finishing those in hand")
-            await consumer.stop(settings.shutdown_grace_seconds)
-            await pruner
-    await publish_channel.close()
-    await consume_channel.close()
+    consumers: list[CommandConsumer] = []
+    try:
+        while not stop.is_set():
+            try:
+                link = await broker.connect(stop)
+            except Stopped:
+                break
+            async with link:
+                consumer = CommandConsumer(
+                    db=deps.db,
+                    connection=link.connection,
+                    topology=deps.topology,
+                    clock=deps.clock,
+                    metrics=deps.metrics,
+                    body_limit=settings.body_limit,
+                    json_max_depth=settings.json_max_depth,
+                    prefetch=settings.prefetch,
+                )
+                consumers.append(consumer)
+                if not await _consume(consumer, link, stop, deps, ready):
+                    await pause(stop, broker.backoff.next())
+    finally:
+        deps.readiness.down(CONSUMING)
+        log.info("stopping: no new commands; finishing those in hand")
+        await asyncio.gather(*(c.stop(settings.shutdown_grace_seconds) for c in consumers))
+        await pruner
     log.info("stopped")
 
 
-@contextlib.asynccontextmanager
-async def sidecars(deps: Deps) -> AsyncIterator[None]:
-    """What every deployq process runs beside its main work: the outbox relay (only one process
-    leads at a time) and, when a port is set, health and metrics over HTTP."""
-    async with (
-        http.serving(deps.settings.metrics_port, deps.metrics, lambda: health(deps)),
-        running_relay(deps),
-    ):
-        yield
-
-
-@contextlib.asynccontextmanager
-async def running_relay(deps: Deps) -> AsyncIterator[None]:
-    """Run the outbox relay beside the caller until the block ends."""
-    channel = await deps.broker.channel(publisher_confirms=True)
-    relay = Relay(
-        db=deps.db,
-        database_url=deps.settings.database_url,
-        channel=channel,
-        topology=deps.topology,
-        clock=deps.clock,
-        metrics=deps.metrics,
-        retention=deps.settings.outbox_retention,
-    )
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop), name="outbox-relay")
+async def _consume(
+    consumer: CommandConsumer,
+    link: Link,
+    stop: asyncio.Event,
+    deps: Deps,
+    ready: asyncio.Event | None,
+) -> bool:
+    """Consume on `link` until it is lost or `stop`; False if consuming could not start."""
     try:
-        yield
-    finally:
-        stop.set()
-        await task
-        await channel.close()
+        await consumer.start()
+    except Exception as error:
+        log.warning("could not start consuming on %s: %r", link.address, error)
+        return False
+    deps.readiness.up(CONSUMING)
+    if ready is not None:
+        ready.set()
+    lost = await link.wait(stop)
+    deps.readiness.down(CONSUMING)
+    if lost:
+        log.warning("lost the broker at %s; reconnecting", link.address)
+        consumer.stopping.set()
+    else:
+        await consumer.stop(deps.settings.shutdown_grace_seconds)
+    return True

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import aio_pika
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from deployq.bootstrap import Deps, lifespan
+from deployq.bootstrap import Deps
 from deployq.client import Client
 from deployq.settings import Settings
 from deployq.storage.database import Database, create_engine
-from deployq.storage.migrate import upgrade
 from deployq.storage.unit_of_work import UnitOfWork
-from tests.services import Services, services
+from tests.databases import migrated_database
+from tests.services import SERVICE_MARKS, Services, delete_namespace, services
+from tests.workers import running_worker
 
 RUN = uuid.uuid4().hex[:10]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs RabbitMQ or PostgreSQL, so `-m "not services"` runs exactly
+    the others: each fixture that reaches a service depends on `service_urls`."""
+    for item in items:
+        if "service_urls" in getattr(item, "fixturenames", ()):
+            for mark in SERVICE_MARKS:
+                item.add_marker(mark)
 
 
 @pytest.fixture(scope="session")
@@ -33,19 +39,9 @@ def service_urls() -> Iterator[Services]:
 @pytest.fixture(scope="session")
 async def database_url(service_urls: Services) -> AsyncIterator[str]:
     """A fresh database for this run, migrated to head, dropped at the end."""
-    server = make_url(Settings(database_url=service_urls.database_url).database_url)
-    name = f"deployq_test_{RUN}"
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, url)
-    try:
+    server = Settings(database_url=service_urls.database_url).database_url
+    async with migrated_database(server, f"deployq_test_{RUN}") as url:
         yield url
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -55,11 +51,7 @@ async def namespace(service_urls: Services) -> AsyncIterator[str]:
     yield name
     connection = await aio_pika.connect(service_urls.amqp_url)
     async with connection:
-        channel = await connection.channel()
-        for queue in (f"{name}.commands", f"{name}.commands.dead"):
-            await channel.queue_delete(queue)
-        for exchange in (f"{name}.commands", f"{name}.dead", f"{name}.events"):
-            await channel.exchange_delete(exchange)
+        await delete_namespace(await connection.channel(), name)
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +86,8 @@ def now() -> datetime:
 @pytest.fixture(scope="session")
 async def worker(settings: Settings) -> AsyncIterator[Deps]:
     """A worker running in this process for the whole session."""
-    from deployq.worker import serve
-
-    stop, ready = asyncio.Event(), asyncio.Event()
-    async with lifespan(settings) as deps:
-        task = asyncio.create_task(serve(deps, stop, ready))
-        await asyncio.wait_for(ready.wait(), 30)
+    async with running_worker(settings) as deps:
         yield deps
-        stop.set()
-        await task
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,22 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pytest
+from aio_pika.abc import AbstractChannel
+
 from deployq.settings import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL
+
+# What tests/conftest.py marks every test that uses the services with. `_docker_answers` probes
+# for Docker with a client whose unix socket, when no engine answers, is collected later, in
+# whichever test happens to run then. Only AF_UNIX sockets are excused: every socket these tests
+# open is TCP.
+SERVICE_MARKS = [
+    pytest.mark.services,
+    pytest.mark.filterwarnings(
+        r"ignore:Exception ignored in. <socket\.socket fd=\d+, family=1\b"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -59,3 +74,11 @@ def services() -> Iterator[Services]:
             postgres = stack.enter_context(PostgresContainer("postgres:16", driver="asyncpg"))
             database = postgres.get_connection_url()
         yield Services(amqp, database)
+
+
+async def delete_namespace(channel: AbstractChannel, namespace: str) -> None:
+    """Delete the queues and exchanges deployq declares for `namespace`."""
+    for queue in (f"{namespace}.commands", f"{namespace}.commands.dead"):
+        await channel.queue_delete(queue)
+    for exchange in (f"{namespace}.commands", f"{namespace}.dead", f"{namespace}.events"):
+        await channel.exchange_delete(exchange)

@@ -1,38 +1,35 @@
-"""The command consumer: consume → decode → dispatch → reply → ack.
+"""The command consumer: consume → decode → dispatch → decide → reply → ack.
 
-`settle` is the only place that decides what happens to a delivery: replied and acked,
-dead-lettered with its reason, or handed back to the broker for another attempt.
+What happens to a delivery is decided by `outcome.decide` alone; `settle` carries it out:
+replied and acked, dead-lettered with its reason, or handed back to the broker. Whatever fails
+on the way, every delivery ends acked, handed back (nack, requeue) or, when its channel is gone,
+returned to the queue by the broker: none is ever left holding a prefetch slot.
+
+A consumer lives on one broker connection; when that is lost the worker builds a new consumer
+on the next one, so consuming never resumes before the channel replies go out on is open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractConnection, AbstractIncomingMessage, AbstractQueue
 
 from deployq.consumers import codec, dispatch, replies, topology
 from deployq.consumers.dispatch import Answer
-from deployq.errors import UNREADABLE, DeployqError, Internal
-from deployq.handlers import COMMANDS
+from deployq.consumers.outcome import Action, Outcome, decide
+from deployq.consumers.settle import hand_back, settle
+from deployq.errors import DeployqError
 from deployq.metrics import Metrics
 from deployq.retry import Backoff, is_transient
 from deployq.storage.database import Database
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What to do with a delivery once its work is done."""
-
-    answer: Answer | None = None
-    dead_letter: bool = False
-    retry: bool = False
 
 
 def incoming(message: AbstractIncomingMessage) -> codec.Incoming:
@@ -59,8 +56,7 @@ class CommandConsumer:
         self,
         *,
         db: Database,
-        consume_channel: AbstractChannel,
-        publish_channel: AbstractChannel,
+        connection: AbstractConnection,
         topology: topology.Topology,
         clock: Callable[[], datetime],
         metrics: Metrics,
@@ -69,8 +65,8 @@ class CommandConsumer:
         prefetch: int,
     ) -> None:
         self.db = db
-        self.consume_channel = consume_channel
-        self.publish_channel = publish_channel
+        self.connection = connection
+        self.publisher = replies.Publisher(connection, topology.dead)
         self.topology = topology
         self.clock = clock
         self.metrics = metrics
@@ -80,21 +76,26 @@ class CommandConsumer:
         self.stopping = asyncio.Event()
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
-        self._dead: AbstractExchange | None = None
         self._in_hand: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        await self.consume_channel.set_qos(prefetch_count=self.prefetch)
-        self._queue = await topology.declare(self.consume_channel, self.topology)
-        self._dead = await topology.declare_exchange(self.publish_channel, self.topology.dead)
+        """Declare the topology, open the reply channel, and only then start consuming."""
+        channel = await self.connection.channel()
+        await channel.set_qos(prefetch_count=self.prefetch)
+        self._queue = await topology.declare(channel, self.topology)
+        await self.publisher.open()
         self._tag = await self._queue.consume(self._on_message)
         log.info("consuming %s (prefetch %d)", self._queue.name, self.prefetch)
 
     async def stop(self, grace: float) -> None:
-        """Stop taking commands, finish those in hand, then return (CONTRACT §6, shutdown)."""
+        """Stop taking commands, finish those in hand, then return (CONTRACT §6, shutdown).
+
+        On a lost connection there is nothing to cancel; commands in hand still finish their
+        database work, and their deliveries come back to the queue for a twin to answer."""
         self.stopping.set()
-        if self._queue is not None and self._tag is not None:
-            await self._queue.cancel(self._tag)
+        if self._queue is not None and self._tag is not None and not self.connection.is_closed:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._tag)
         if self._in_hand:
             log.info("finishing %d command(s) in hand", len(self._in_hand))
             _, late = await asyncio.wait(self._in_hand, timeout=grace)
@@ -111,6 +112,9 @@ class CommandConsumer:
         started = time.perf_counter()
         try:
             await self.handle(message)
+        except Exception:  # a bug in handling must not leave the delivery unsettled
+            log.exception("%s %s: handling failed", message.routing_key, message.message_id)
+            await hand_back(message)
         finally:
             self.metrics.in_flight.dec()
             self.metrics.handling_seconds.observe(time.perf_counter() - started)
@@ -121,6 +125,10 @@ class CommandConsumer:
         raw = incoming(message)
         if raw.redelivered:
             self.metrics.redeliveries.inc()
+        outcome = await self._outcome(raw)
+        await settle(message, raw, outcome, publisher=self.publisher, metrics=self.metrics)
+
+    async def _outcome(self, raw: codec.Incoming) -> Outcome:
         try:
             decoded = codec.decode(
                 raw,
@@ -129,44 +137,51 @@ class CommandConsumer:
                 now=self.clock(),
             )
         except DeployqError as error:
-            outcome = Outcome(
-                dispatch.error_answer(error),
-                dead_letter=isinstance(error, UNREADABLE) or not raw.reply_to,
-            )
+            return self._decide(raw, error, decoded=False)
         except Exception as error:  # a decoding bug must not leave the message unanswered
             log.exception("%s %s could not be decoded", raw.routing_key, raw.message_id)
-            failure = Internal(f"{raw.routing_key} could not be decoded: {type(error).__name__}")
-            outcome = Outcome(dispatch.error_answer(failure), dead_letter=True)
-        else:
-            outcome = await self._run(decoded, raw)
-        await self.settle(message, raw, outcome)
-
-    async def _run(self, decoded: codec.Decoded, raw: codec.Incoming) -> Outcome:
+            return self._decide(raw, error, decoded=False)
         backoff = Backoff()
         while True:
+            produced: Answer | Exception
             try:
-                answer = await dispatch.execute(decoded, self.db, self.clock)
+                produced = await dispatch.execute(decoded, self.db, self.clock)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if is_transient(error) and not self.stopping.is_set():
-                    delay = backoff.next()
-                    log.warning(
-                        "%s %s: transient failure (%s); retrying in %.1fs",
-                        raw.routing_key,
-                        raw.message_id,
-                        error,
-                        delay,
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                return self._failed(raw, error)
-            return Outcome(answer, dead_letter=not answer.ok and not raw.reply_to)
+                produced = error
+            outcome = self._decide(raw, produced, decoded=True)
+            if outcome.action is not Action.RETRY:
+                if isinstance(produced, Exception):
+                    self._log_failure(raw, produced, outcome)
+                return outcome
+            delay = backoff.next()
+            log.warning(
+                "%s %s: transient failure (%s); retrying in %.1fs",
+                raw.routing_key,
+                raw.message_id,
+                produced,
+                delay,
+            )
+            await asyncio.sleep(delay)
 
-    def _failed(self, raw: codec.Incoming, error: Exception) -> Outcome:
-        """An unexpected failure: another attempt while the delivery limit allows, then give up."""
+    def _decide(
+        self, raw: codec.Incoming, produced: Answer | Exception, *, decoded: bool
+    ) -> Outcome:
+        return decide(
+            produced,
+            command=raw.routing_key,
+            decoded=decoded,
+            reply_to=bool(raw.reply_to),
+            attempt=raw.delivery_count + 1,
+            delivery_limit=self.topology.delivery_limit,
+            transient=isinstance(produced, Exception) and is_transient(produced),
+            stopping=self.stopping.is_set(),
+        )
+
+    def _log_failure(self, raw: codec.Incoming, error: Exception, outcome: Outcome) -> None:
         attempt = raw.delivery_count + 1
-        if is_transient(error) or attempt < self.topology.delivery_limit:
+        if outcome.action is Action.HAND_BACK:
             log.warning(
                 "%s %s failed on attempt %d: %r; handing it back",
                 raw.routing_key,
@@ -175,41 +190,12 @@ class CommandConsumer:
                 error,
                 exc_info=not is_transient(error),
             )
-            return Outcome(retry=True)
-        log.error(
-            "%s %s failed on its last attempt (%d): %r",
-            raw.routing_key,
-            raw.message_id,
-            attempt,
-            error,
-            exc_info=error,
-        )
-        failure = Internal(f"{raw.routing_key} failed {attempt} times: {type(error).__name__}")
-        return Outcome(dispatch.error_answer(failure), dead_letter=True)
-
-    async def settle(
-        self, message: AbstractIncomingMessage, raw: codec.Incoming, outcome: Outcome
-    ) -> None:
-        command = raw.routing_key
-        if outcome.retry:
-            self.metrics.handled.labels(command, "retry").inc()
-            await message.nack(requeue=True)
-            return
-        answer = outcome.answer
-        if answer is not None and raw.reply_to:
-            reply = replies.reply_message(
-                answer, command=command, correlation_id=raw.correlation_id
+        else:
+            log.error(
+                "%s %s failed on its last attempt (%d): %r",
+                raw.routing_key,
+                raw.message_id,
+                attempt,
+                error,
+                exc_info=error,
             )
-            await replies.publish_reply(self.publish_channel.default_exchange, raw.reply_to, reply)
-        if outcome.dead_letter and answer is not None and self._dead is not None:
-            self.metrics.dead_letters.labels(answer.code or "unknown").inc()
-            log.warning(
-                "dead-lettering %s %s: %s %s", command, raw.message_id, answer.code, answer.message
-            )
-            letter = replies.dead_letter(message, answer.code or "internal", answer.message or "")
-            await replies.publish_dead_letter(self._dead, command, letter)
-        label = command if command in COMMANDS else "<unknown>"
-        self.metrics.handled.labels(
-            label, "ok" if answer is None or answer.ok else answer.code or "error"
-        ).inc()
-        await message.ack()

@@ -29,7 +29,7 @@ Select = Callable[[UnitOfWork, UUID | None, Window], Awaitable[list[RowMapping]]
 PAGE_CONCURRENCY = 2
 """Pages one pass works on at once. Planning and event building are Python work, inserting is
 database work: with two pages in flight one page's statements run while the other is planned
-(about +30 % runs/s in benchmarks/materialise.py). Two pages of a pass behave like two scheduler
+(about +30 % runs/s in benchmarks/materialise/). Two pages of a pass behave like two scheduler
 processes, which R74 already allows."""
 
 

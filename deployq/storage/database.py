@@ -8,16 +8,20 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 import orjson
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from deployq.storage.driver import Driver, json_text
 from deployq.storage.inbox import Claim
+from deployq.storage.tls import engine_arguments
 from deployq.storage.unit_of_work import UnitOfWork
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    url, connect_args = engine_arguments(make_url(database_url))
     return create_async_engine(
-        database_url,
+        url,
+        connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=False,
@@ -27,6 +31,12 @@ def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
         json_serializer=json_text,
         json_deserializer=orjson.loads,
     )
+
+
+def plain_dsn(database_url: str) -> str:
+    """asyncpg's own DSN for the SQLAlchemy URL, for a connection outside the pool (the relay's
+    leader lock)."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def _driver(connection: AsyncConnection) -> asyncpg.Connection:

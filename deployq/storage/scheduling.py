@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deployq.storage.new_runs import SCHEDULED
 from deployq.storage.tables import deployment, deployment_schedule, flow_run
 
 d = deployment.c
@@ -39,7 +40,7 @@ PLANNING_COLUMNS = (
 
 # Written as literal SQL so the planner can match the partial index
 # ix_flow_run__schedule_id__next_scheduled_start_time even with a generic prepared plan.
-_FUTURE_AUTO = sa.text("r.auto_scheduled AND r.state_type = 'SCHEDULED'")
+_FUTURE_AUTO = sa.text(f"r.auto_scheduled AND r.state_type = '{SCHEDULED}'")
 
 _HAS_ACTIVE_SCHEDULE = sa.select(s.id).where(s.deployment_id == d.id, s.active).exists()
 

@@ -9,8 +9,8 @@ import pytest
 
 from deployq.bootstrap import Deps
 from deployq.settings import Settings
-from tests.e2e.wire import Wire, result
-from tests.support import unique
+from tests.e2e.wire import Wire
+from tests.support import ok, unique
 
 
 @pytest.fixture(scope="session")
@@ -25,5 +25,5 @@ async def wire(worker: Deps, settings: Settings) -> AsyncIterator[Wire]:
 @pytest.fixture
 async def flow(wire: Wire) -> dict[str, Any]:
     """A flow of this test's own, made over the wire."""
-    created: dict[str, Any] = result(await wire.write("flow.create", {"name": unique("flow")}))
+    created: dict[str, Any] = ok(await wire.write("flow.create", {"name": unique("flow")}))
     return created

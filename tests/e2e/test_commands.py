@@ -16,15 +16,13 @@ import sqlalchemy as sa
 import deployq
 from deployq.client import Client
 from deployq.storage.database import Database
-from tests.e2e.wire import MARKS, Wire, error, result
-from tests.support import unique
-
-pytestmark = MARKS
+from tests.e2e.wire import Wire
+from tests.support import ok, refused, unique
 
 
 async def create_deployment(wire: Wire, flow: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body = {"flow_name": flow["name"], "name": unique("dep"), **fields}
-    created: dict[str, Any] = result(await wire.write("deployment.create", body))
+    created: dict[str, Any] = ok(await wire.write("deployment.create", body))
     return created
 
 
@@ -34,7 +32,7 @@ async def test_ping_answers_version_and_schema_revision(wire: Wire, db: Database
             await connection.execute(sa.text("SELECT version_num FROM alembic_version"))
         ).scalar_one()
 
-    pong = result(await wire.call("system.ping", {}))
+    pong = ok(await wire.call("system.ping", {}))
 
     assert pong == {"version": deployq.__version__, "schema_revision": revision}
 
@@ -51,7 +49,7 @@ async def test_the_bundled_client_gets_the_same_reply_shape(client: Client) -> N
 async def test_flow_create_then_read_by_id_and_by_name(wire: Wire) -> None:
     name = unique("flow")
 
-    created = result(
+    created = ok(
         await wire.write("flow.create", {"name": name, "tags": ["a"], "labels": {"team": "x"}})
     )
 
@@ -59,19 +57,19 @@ async def test_flow_create_then_read_by_id_and_by_name(wire: Wire) -> None:
     assert created["tags"] == ["a"]
     assert created["labels"] == {"team": "x"}
     uuid.UUID(created["id"])
-    assert result(await wire.call("flow.read", {"id": created["id"]})) == created
-    assert result(await wire.call("flow.read", {"name": name})) == created
+    assert ok(await wire.call("flow.read", {"id": created["id"]})) == created
+    assert ok(await wire.call("flow.read", {"name": name})) == created
 
 
 async def test_flow_create_upserts_by_name(wire: Wire) -> None:
     name = unique("flow")
-    first = result(await wire.write("flow.create", {"name": name, "tags": ["a"]}))
+    first = ok(await wire.write("flow.create", {"name": name, "tags": ["a"]}))
 
-    second = result(await wire.write("flow.create", {"name": name, "tags": ["b"]}))
+    second = ok(await wire.write("flow.create", {"name": name, "tags": ["b"]}))
 
     assert second["id"] == first["id"]
     assert second["tags"] == ["b"]
-    assert result(await wire.call("flow.read", {"name": name}))["tags"] == ["b"]
+    assert ok(await wire.call("flow.read", {"name": name}))["tags"] == ["b"]
 
 
 async def test_deployment_create_then_read_and_read_by_name(
@@ -79,7 +77,7 @@ async def test_deployment_create_then_read_and_read_by_name(
 ) -> None:
     name = unique("dep")
 
-    created = result(
+    created = ok(
         await wire.write(
             "deployment.create",
             {
@@ -102,17 +100,17 @@ async def test_deployment_create_then_read_and_read_by_name(
     assert created["paused"] is False
     assert created["schedules"] == []
     stored = {k: v for k, v in created.items() if k != "outcome"}
-    assert result(await wire.call("deployment.read", {"id": created["id"]})) == stored
+    assert ok(await wire.call("deployment.read", {"id": created["id"]})) == stored
     by_name = await wire.call(
         "deployment.read_by_name", {"flow_name": flow["name"], "deployment_name": name}
     )
-    assert result(by_name) == stored
+    assert ok(by_name) == stored
 
 
 async def test_deployment_create_upserts_on_flow_and_name(wire: Wire, flow: dict[str, Any]) -> None:
     first = await create_deployment(wire, flow, description="first", tags=["keep"])
 
-    second = result(
+    second = ok(
         await wire.write(
             "deployment.create",
             {"flow_id": flow["id"], "name": first["name"], "description": "second"},
@@ -134,13 +132,13 @@ async def test_deployment_list_and_count_with_filters_sort_and_paging(
         await create_deployment(wire, flow, name=name)
     filters = {"flows": {"id": {"any_": [flow["id"]]}}}
 
-    everything = result(await wire.call("deployment.list", filters))
-    page = result(
+    everything = ok(await wire.call("deployment.list", filters))
+    page = ok(
         await wire.call(
             "deployment.list", {**filters, "sort": "NAME_DESC", "offset": 1, "limit": 1}
         )
     )
-    counted = result(await wire.call("deployment.count", filters))
+    counted = ok(await wire.call("deployment.count", filters))
 
     assert [d["name"] for d in everything["items"]] == names
     assert (everything["offset"], everything["limit"]) == (0, 200)
@@ -156,7 +154,7 @@ async def test_deployment_update_changes_only_the_fields_given(
         wire, flow, description="before", tags=["keep"], paused=True, version="1"
     )
 
-    updated = result(
+    updated = ok(
         await wire.write("deployment.update", {"id": created["id"], "description": "after"})
     )
 
@@ -165,30 +163,30 @@ async def test_deployment_update_changes_only_the_fields_given(
     assert updated["paused"] is True
     assert updated["version"] == "1"
     assert updated["updated"] >= created["updated"]
-    assert result(await wire.call("deployment.read", {"id": created["id"]})) == updated
+    assert ok(await wire.call("deployment.read", {"id": created["id"]})) == updated
 
 
 async def test_deployment_pause_then_resume(wire: Wire, flow: dict[str, Any]) -> None:
     created = await create_deployment(wire, flow)
 
-    paused = result(await wire.write("deployment.pause", {"id": created["id"]}))
-    paused_again = result(await wire.write("deployment.pause", {"id": created["id"]}))
-    resumed = result(await wire.write("deployment.resume", {"id": created["id"]}))
+    paused = ok(await wire.write("deployment.pause", {"id": created["id"]}))
+    paused_again = ok(await wire.write("deployment.pause", {"id": created["id"]}))
+    resumed = ok(await wire.write("deployment.resume", {"id": created["id"]}))
 
     assert paused["paused"] is True
     assert paused_again["paused"] is True
     assert resumed["paused"] is False
-    assert result(await wire.call("deployment.read", {"id": created["id"]}))["paused"] is False
+    assert ok(await wire.call("deployment.read", {"id": created["id"]}))["paused"] is False
 
 
 async def test_deployment_delete_then_it_is_gone(wire: Wire, flow: dict[str, Any]) -> None:
     created = await create_deployment(wire, flow)
 
-    deleted = result(await wire.write("deployment.delete", {"id": created["id"]}))
+    deleted = ok(await wire.write("deployment.delete", {"id": created["id"]}))
 
     assert deleted == {"deleted": True}
-    error(await wire.call("deployment.read", {"id": created["id"]}), "not_found")
-    error(await wire.write("deployment.delete", {"id": created["id"]}), "not_found")
+    refused(await wire.call("deployment.read", {"id": created["id"]}), "not_found")
+    refused(await wire.write("deployment.delete", {"id": created["id"]}), "not_found")
 
 
 @pytest.mark.parametrize(
@@ -205,5 +203,5 @@ async def test_a_missing_object_gets_a_not_found_reply(
 ) -> None:
     reply = await wire.write(command, body)
 
-    failure = error(reply, "not_found")
+    failure = refused(reply, "not_found")
     assert failure["details"] == []

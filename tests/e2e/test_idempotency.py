@@ -12,10 +12,8 @@ import pytest
 
 from deployq.storage.database import Database
 from tests.e2e.database import deployment_rows
-from tests.e2e.wire import MARKS, Wire, check_reply, error, result
-from tests.support import unique
-
-pytestmark = MARKS
+from tests.e2e.wire import Wire, check_reply
+from tests.support import ok, refused, unique
 
 
 @dataclass(frozen=True)
@@ -68,10 +66,10 @@ async def test_same_message_id_twice_in_a_row_is_applied_once(
     second = await send(wire, "deployment.create", body, message_id)
 
     assert second.raw == first.raw
-    created = result(first.body)
+    created = ok(first.body)
     assert created["outcome"] == "created"
     assert await deployment_rows(db, name) == 1
-    stored = result(await wire.call("deployment.read", {"id": created["id"]}))
+    stored = ok(await wire.call("deployment.read", {"id": created["id"]}))
     assert stored["updated"] == created["updated"]
 
 
@@ -84,14 +82,14 @@ async def test_same_message_id_published_together_is_applied_once(
     replies = await send_together(wire, "deployment.create", body, uuid.uuid4().hex, copies=6)
 
     assert len({r.raw for r in replies}) == 1
-    assert result(replies[0].body)["outcome"] == "created"
+    assert ok(replies[0].body)["outcome"] == "created"
     assert await deployment_rows(db, name) == 1
 
 
 async def test_delete_published_twice_together_deletes_once(
     wire: Wire, flow: dict[str, Any]
 ) -> None:
-    created = result(
+    created = ok(
         await wire.write("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
     )
 
@@ -100,7 +98,7 @@ async def test_delete_published_twice_together_deletes_once(
     )
 
     assert [r.body for r in replies] == [{"ok": True, "result": {"deleted": True}}] * 2
-    error(await wire.call("deployment.read", {"id": created["id"]}), "not_found")
+    refused(await wire.call("deployment.read", {"id": created["id"]}), "not_found")
 
 
 async def test_not_found_published_twice_together_gets_the_same_reply(wire: Wire) -> None:
@@ -109,7 +107,7 @@ async def test_not_found_published_twice_together_gets_the_same_reply(wire: Wire
     )
 
     assert len({r.raw for r in replies}) == 1
-    error(replies[0].body, "not_found")
+    refused(replies[0].body, "not_found")
 
 
 async def test_reused_id_with_another_body_is_a_conflict(
@@ -125,7 +123,7 @@ async def test_reused_id_with_another_body_is_a_conflict(
         "deployment.create", {"flow_id": flow["id"], "name": second_name}, message_id=message_id
     )
 
-    reused(error(reply, "conflict"))
+    reused(refused(reply, "conflict"))
     assert await deployment_rows(db, second_name) == 0
     again = await send(
         wire, "deployment.create", {"flow_id": flow["id"], "name": first_name}, message_id
@@ -136,16 +134,16 @@ async def test_reused_id_with_another_body_is_a_conflict(
 async def test_reused_id_for_another_command_is_a_conflict(
     wire: Wire, flow: dict[str, Any]
 ) -> None:
-    created = result(
+    created = ok(
         await wire.write("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
     )
     message_id = uuid.uuid4().hex
-    result(await wire.call("flow.create", {"name": unique("flow")}, message_id=message_id))
+    ok(await wire.call("flow.create", {"name": unique("flow")}, message_id=message_id))
 
     reply = await wire.call("deployment.pause", {"id": created["id"]}, message_id=message_id)
 
-    reused(error(reply, "conflict"))
-    assert result(await wire.call("deployment.read", {"id": created["id"]}))["paused"] is False
+    reused(refused(reply, "conflict"))
+    assert ok(await wire.call("deployment.read", {"id": created["id"]}))["paused"] is False
 
 
 async def test_not_found_is_remembered_after_the_object_appears(
@@ -154,8 +152,8 @@ async def test_not_found_is_remembered_after_the_object_appears(
     deployment_id = str(uuid.uuid4())
     message_id = uuid.uuid4().hex
     first = await send(wire, "deployment.pause", {"id": deployment_id}, message_id)
-    error(first.body, "not_found")
-    result(
+    refused(first.body, "not_found")
+    ok(
         await wire.write(
             "deployment.create",
             {"id": deployment_id, "flow_id": flow["id"], "name": unique("idem")},
@@ -165,8 +163,8 @@ async def test_not_found_is_remembered_after_the_object_appears(
     again = await send(wire, "deployment.pause", {"id": deployment_id}, message_id)
 
     assert again.raw == first.raw
-    assert result(await wire.call("deployment.read", {"id": deployment_id}))["paused"] is False
-    paused = result(await wire.write("deployment.pause", {"id": deployment_id}))
+    assert ok(await wire.call("deployment.read", {"id": deployment_id}))["paused"] is False
+    paused = ok(await wire.write("deployment.pause", {"id": deployment_id}))
     assert paused["paused"] is True
 
 
@@ -177,12 +175,12 @@ async def test_not_found_flow_is_remembered_after_the_flow_is_created(
     body = {"flow_name": flow_name, "name": name}
     message_id = uuid.uuid4().hex
     first = await send(wire, "deployment.create", body, message_id)
-    result(await wire.write("flow.create", {"name": flow_name}))
+    ok(await wire.write("flow.create", {"name": flow_name}))
 
     again = await send(wire, "deployment.create", body, message_id)
 
     assert again.raw == first.raw
-    error(again.body, "not_found")
+    refused(again.body, "not_found")
     assert await deployment_rows(db, name) == 0
 
 
@@ -190,12 +188,12 @@ async def test_expired_is_not_remembered(wire: Wire) -> None:
     name = unique("flow")
     message_id = uuid.uuid4().hex
     headers = {"deadline": "2001-01-01T00:00:00Z"}
-    error(
+    refused(
         await wire.call("flow.create", {"name": name}, message_id=message_id, headers=headers),
         "expired",
     )
 
-    created = result(await wire.call("flow.create", {"name": name}, message_id=message_id))
+    created = ok(await wire.call("flow.create", {"name": name}, message_id=message_id))
 
     assert created["name"] == name
 
@@ -206,10 +204,10 @@ async def test_validation_error_before_the_handler_is_not_remembered(
     name = unique("idem")
     message_id = uuid.uuid4().hex
     bad = {"flow_id": flow["id"], "name": name, "nmae": "typo"}
-    error(await wire.call("deployment.create", bad, message_id=message_id), "validation_error")
+    refused(await wire.call("deployment.create", bad, message_id=message_id), "validation_error")
 
     good = {"flow_id": flow["id"], "name": name}
-    created = result(await wire.call("deployment.create", good, message_id=message_id))
+    created = ok(await wire.call("deployment.create", good, message_id=message_id))
 
     assert created["name"] == name
     assert await deployment_rows(db, name) == 1
@@ -228,18 +226,18 @@ async def test_reads_need_no_message_id(wire: Wire, command: str, body: dict[str
     reply = await wire.call(command, body, message_id=None)
 
     if command == "flow.read":
-        error(reply, "not_found")
+        refused(reply, "not_found")
     else:
-        result(reply)
+        ok(reply)
 
 
 async def test_reads_are_answered_afresh(wire: Wire, flow: dict[str, Any]) -> None:
-    created = result(
+    created = ok(
         await wire.write("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
     )
-    before = result(await wire.call("deployment.read", {"id": created["id"]}))
-    result(await wire.write("deployment.pause", {"id": created["id"]}))
+    before = ok(await wire.call("deployment.read", {"id": created["id"]}))
+    ok(await wire.write("deployment.pause", {"id": created["id"]}))
 
-    after = result(await wire.call("deployment.read", {"id": created["id"]}))
+    after = ok(await wire.call("deployment.read", {"id": created["id"]}))
 
     assert (before["paused"], after["paused"]) == (False, True)

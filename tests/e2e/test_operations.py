@@ -7,11 +7,10 @@ import uuid
 
 from deployq.client import Client
 from deployq.settings import Settings
-from tests.e2e.wire import MARKS, Wire, running_worker
+from tests.e2e.wire import Wire
 from tests.support import wait_until
 from tests.unit.test_http import get
-
-pytestmark = MARKS
+from tests.workers import running_worker
 
 
 def free_port() -> int:

@@ -6,16 +6,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.e2e.wire import MARKS, Wire, error, result
-from tests.support import unique
-
-pytestmark = MARKS
+from tests.e2e.wire import Wire
+from tests.support import ok, refused, unique
 
 
 async def scheduled_deployment(wire: Wire, flow: dict[str, Any], start: datetime) -> str:
     schedule = {"interval": 3600, "anchor_date": start.isoformat()}
     body = {"flow_name": flow["name"], "name": unique("dep"), "schedules": [{"schedule": schedule}]}
-    deployment_id: str = result(await wire.write("deployment.create", body))["id"]
+    deployment_id: str = ok(await wire.write("deployment.create", body))["id"]
     return deployment_id
 
 
@@ -24,16 +22,16 @@ async def test_schedule_runs_then_read_list_and_count(wire: Wire, flow: dict[str
     deployment_id = await scheduled_deployment(wire, flow, start)
     body = {"deployment_id": deployment_id, "start_time": start.isoformat(), "min_runs": 4}
 
-    created = result(await wire.write("deployment.schedule_runs", body))["run_ids"]
-    again = result(await wire.write("deployment.schedule_runs", body))["run_ids"]
+    created = ok(await wire.write("deployment.schedule_runs", body))["run_ids"]
+    again = ok(await wire.write("deployment.schedule_runs", body))["run_ids"]
 
     assert len(created) == 4
     assert again == []
-    run = result(await wire.call("flow_run.read", {"id": created[0]}))
+    run = ok(await wire.call("flow_run.read", {"id": created[0]}))
     assert run["deployment_id"] == deployment_id
     assert run["expected_start_time"] == "2033-01-01T06:00:00Z"
     assert run["state"]["state_details"]["scheduled_time"] == "2033-01-01T06:00:00Z"
-    listed = result(
+    listed = ok(
         await wire.call(
             "flow_run.list",
             {
@@ -46,7 +44,7 @@ async def test_schedule_runs_then_read_list_and_count(wire: Wire, flow: dict[str
     )
     assert [r["id"] for r in listed["items"]] == [created[3], created[2]]
     assert (listed["offset"], listed["limit"]) == (0, 2)
-    counted = result(
+    counted = ok(
         await wire.call(
             "flow_run.count", {"deployment_id": deployment_id, "state_type": ["SCHEDULED"]}
         )
@@ -63,17 +61,17 @@ async def test_a_repeated_message_id_gets_the_first_reply(wire: Wire, flow: dict
     first = await wire.write("deployment.schedule_runs", body, message_id=message_id)
     second = await wire.write("deployment.schedule_runs", body, message_id=message_id)
 
-    assert len(result(first)["run_ids"]) == 3
+    assert len(ok(first)["run_ids"]) == 3
     assert second == first
 
 
 async def test_errors(wire: Wire) -> None:
     missing = str(uuid.uuid4())
 
-    error(await wire.write("deployment.schedule_runs", {"deployment_id": missing}), "not_found")
-    error(await wire.call("flow_run.read", {"id": missing}), "not_found")
-    error(await wire.call("flow_run.list", {"limit": 201}), "validation_error")
-    error(
+    refused(await wire.write("deployment.schedule_runs", {"deployment_id": missing}), "not_found")
+    refused(await wire.call("flow_run.read", {"id": missing}), "not_found")
+    refused(await wire.call("flow_run.list", {"limit": 201}), "validation_error")
+    refused(
         await wire.write("deployment.schedule_runs", {"deployment_id": missing, "min_runs": -1}),
         "validation_error",
     )

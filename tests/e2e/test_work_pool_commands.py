@@ -1,46 +1,13 @@
-"""The work pool and work queue commands over AMQP (CONTRACT §2–3): each one's success reply and
-its error replies (`conflict`, `not_found`, `validation_error`), through the bundled client."""
+"""The work pool commands over AMQP (CONTRACT §2–3): each one's success reply and its error
+replies (`conflict`, `not_found`, `validation_error`), through the bundled client."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from deployq.client import Client, Reply
-from tests.e2e.wire import MARKS
-from tests.support import unique
-
-pytestmark = MARKS
-
-
-def ok(reply: Reply) -> Any:
-    assert reply.ok, reply.body
-    assert reply.status == "ok"
-    return reply.result
-
-
-def failed(reply: Reply, code: str) -> dict[str, Any]:
-    assert not reply.ok, reply.body
-    assert reply.status == "error"
-    assert reply.error["code"] == code, reply.body
-    return reply.error
-
-
-async def new_pool(client: Client, **fields: Any) -> dict[str, Any]:
-    pool: dict[str, Any] = ok(
-        await client.call("work_pool.create", {"name": unique("pool"), **fields})
-    )
-    return pool
-
-
-async def new_deployment(client: Client, **fields: Any) -> dict[str, Any]:
-    flow = ok(await client.call("flow.create", {"name": unique("flow")}))
-    body = {"flow_id": flow["id"], "name": unique("dep"), **fields}
-    created: dict[str, Any] = ok(await client.call("deployment.create", body))
-    return created
-
-
-# --- work_pool.* ----------------------------------------------------------------------------
+from deployq.client import Client
+from tests.e2e.pools import new_deployment, new_pool
+from tests.support import ok, refused, unique
 
 
 async def test_work_pool_create_and_read(client: Client) -> None:
@@ -69,14 +36,14 @@ async def test_work_pool_create_and_read(client: Client) -> None:
 async def test_work_pool_create_errors(client: Client) -> None:
     pool = await new_pool(client)
 
-    taken = failed(await client.call("work_pool.create", {"name": pool["name"]}), "conflict")
+    taken = refused(await client.call("work_pool.create", {"name": pool["name"]}), "conflict")
     assert pool["name"] in taken["message"]
-    invalid = failed(
+    invalid = refused(
         await client.call("work_pool.create", {"name": unique("p"), "concurrency_limit": -1}),
         "validation_error",
     )
     assert [d["loc"] for d in invalid["details"]] == [["concurrency_limit"]]
-    unknown = failed(
+    unknown = refused(
         await client.call("work_pool.create", {"name": unique("p"), "status": "READY"}),
         "validation_error",
     )
@@ -94,8 +61,8 @@ async def test_work_pool_create_is_applied_once_per_message_id(client: Client) -
 
 
 async def test_work_pool_read_errors(client: Client) -> None:
-    failed(await client.call("work_pool.read", {"name": unique("pool")}), "not_found")
-    failed(await client.call("work_pool.read", {}), "validation_error")
+    refused(await client.call("work_pool.read", {"name": unique("pool")}), "not_found")
+    refused(await client.call("work_pool.read", {}), "validation_error")
 
 
 async def test_work_pool_list(client: Client) -> None:
@@ -110,7 +77,7 @@ async def test_work_pool_list(client: Client) -> None:
 
     assert (page["offset"], page["limit"]) == (1, 5)
     assert [p["name"] for p in page["items"]] == names[1:]
-    failed(await client.call("work_pool.list", {"limit": 201}), "validation_error")
+    refused(await client.call("work_pool.list", {"limit": 201}), "validation_error")
 
 
 async def test_work_pool_update(client: Client) -> None:
@@ -123,11 +90,11 @@ async def test_work_pool_update(client: Client) -> None:
     )
 
     assert (updated["is_paused"], updated["description"], updated["id"]) == (True, None, pool["id"])
-    failed(
+    refused(
         await client.call("work_pool.update", {"name": unique("pool"), "is_paused": True}),
         "not_found",
     )
-    failed(
+    refused(
         await client.call("work_pool.update", {"name": pool["name"], "type": "k8s"}),
         "validation_error",
     )
@@ -139,184 +106,7 @@ async def test_work_pool_delete(client: Client) -> None:
 
     assert ok(await client.call("work_pool.delete", {"name": pool["name"]})) == {"deleted": True}
 
-    failed(await client.call("work_pool.read", {"name": pool["name"]}), "not_found")
-    failed(await client.call("work_pool.delete", {"name": pool["name"]}), "not_found")
+    refused(await client.call("work_pool.read", {"name": pool["name"]}), "not_found")
+    refused(await client.call("work_pool.delete", {"name": pool["name"]}), "not_found")
     after = ok(await client.call("deployment.read", {"id": deployment["id"]}))
     assert (after["work_pool_name"], after["work_queue_id"]) == (None, None)
-
-
-# --- work_queue.* ---------------------------------------------------------------------------
-
-
-async def test_work_queue_create_and_read(client: Client) -> None:
-    pool = await new_pool(client)
-    body = {"work_pool_name": pool["name"], "name": "gpu", "priority": 2, "filter": {"tags": ["x"]}}
-
-    created = ok(await client.call("work_queue.create", body))
-
-    assert (created["name"], created["work_pool_name"]) == ("gpu", pool["name"])
-    assert created["work_pool_id"] == pool["id"]
-    assert (created["priority"], created["description"]) == (2, "")
-    assert created["filter"] == {"tags": ["x"], "deployment_ids": None}
-    read = ok(await client.call("work_queue.read", {"work_pool_name": pool["name"], "name": "gpu"}))
-    assert read == created
-
-
-async def test_work_queue_create_without_a_pool_uses_the_default_pool(client: Client) -> None:
-    name = unique("queue")
-
-    created = ok(await client.call("work_queue.create", {"name": name}))
-
-    assert created["work_pool_name"] == "default-agent-pool"
-    assert ok(await client.call("work_queue.read", {"name": name})) == created
-
-
-async def test_work_queue_create_errors(client: Client) -> None:
-    pool = await new_pool(client)
-
-    failed(
-        await client.call("work_queue.create", {"work_pool_name": pool["name"], "name": "default"}),
-        "conflict",
-    )
-    missing = unique("pool")
-    gone = failed(
-        await client.call("work_queue.create", {"work_pool_name": missing, "name": "q"}),
-        "not_found",
-    )
-    assert missing in gone["message"]
-    invalid = failed(
-        await client.call(
-            "work_queue.create", {"work_pool_name": pool["name"], "name": "q", "priority": 0}
-        ),
-        "validation_error",
-    )
-    assert [d["loc"] for d in invalid["details"]] == [["priority"]]
-
-
-async def test_work_queue_read_errors(client: Client) -> None:
-    pool = await new_pool(client)
-
-    failed(
-        await client.call("work_queue.read", {"work_pool_name": pool["name"], "name": "nope"}),
-        "not_found",
-    )
-    failed(
-        await client.call("work_queue.read", {"work_pool_name": unique("pool"), "name": "q"}),
-        "not_found",
-    )
-    failed(
-        await client.call("work_queue.read", {"work_pool_name": pool["name"]}), "validation_error"
-    )
-
-
-async def test_work_queue_list(client: Client) -> None:
-    pool = await new_pool(client)
-    for name, priority in (("b", 1), ("a", 2)):
-        body = {"work_pool_name": pool["name"], "name": name, "priority": priority}
-        ok(await client.call("work_queue.create", body))
-
-    page = ok(await client.call("work_queue.list", {"work_pool_name": pool["name"]}))
-    filtered = ok(
-        await client.call(
-            "work_queue.list",
-            {"work_pool_name": pool["name"], "work_queues": {"name": {"any_": ["a"]}}},
-        )
-    )
-
-    assert [q["name"] for q in page["items"]] == ["b", "default", "a"]
-    assert [q["name"] for q in filtered["items"]] == ["a"]
-    failed(await client.call("work_queue.list", {"work_pool_name": unique("pool")}), "not_found")
-    failed(
-        await client.call("work_queue.list", {"work_pool_name": pool["name"], "limit": -1}),
-        "validation_error",
-    )
-
-
-async def test_work_queue_update(client: Client) -> None:
-    pool = await new_pool(client)
-    address = {"work_pool_name": pool["name"], "name": "default"}
-
-    updated = ok(
-        await client.call("work_queue.update", {**address, "is_paused": True, "filter": {}})
-    )
-
-    assert (updated["is_paused"], updated["id"]) == (True, pool["default_queue_id"])
-    assert updated["filter"] == {"tags": None, "deployment_ids": None}
-    cleared = ok(await client.call("work_queue.update", {**address, "filter": None}))
-    assert cleared["filter"] is None
-    failed(
-        await client.call(
-            "work_queue.update", {"work_pool_name": pool["name"], "name": "nope", "priority": 2}
-        ),
-        "not_found",
-    )
-    failed(
-        await client.call("work_queue.update", {**address, "priority": None}), "validation_error"
-    )
-
-
-async def test_work_queue_delete(client: Client) -> None:
-    pool = await new_pool(client)
-    address = {"work_pool_name": pool["name"], "name": "q"}
-    ok(await client.call("work_queue.create", address))
-
-    assert ok(await client.call("work_queue.delete", address)) == {"deleted": True}
-
-    failed(await client.call("work_queue.delete", address), "not_found")
-    refused = failed(
-        await client.call("work_queue.delete", {"work_pool_name": pool["name"], "name": "default"}),
-        "conflict",
-    )
-    assert "default queue" in refused["message"]
-
-
-# --- deployments and their queues -----------------------------------------------------------
-
-
-async def test_deployment_create_and_update_are_routed(client: Client) -> None:
-    pool = await new_pool(client)
-
-    created = await new_deployment(client, work_pool_name=pool["name"], work_queue_name="fast")
-    fast = ok(
-        await client.call("work_queue.read", {"work_pool_name": pool["name"], "name": "fast"})
-    )
-    moved = ok(
-        await client.call("deployment.update", {"id": created["id"], "work_pool_name": None})
-    )
-
-    assert (created["work_pool_name"], created["work_queue_name"]) == (pool["name"], "fast")
-    assert created["work_queue_id"] == fast["id"]
-    assert (moved["work_pool_name"], moved["work_queue_name"], moved["work_queue_id"]) == (
-        None,
-        "fast",
-        None,
-    )
-    flow = ok(await client.call("flow.create", {"name": unique("flow")}))
-    failed(
-        await client.call(
-            "deployment.create",
-            {"flow_id": flow["id"], "name": "d", "work_pool_name": unique("pool")},
-        ),
-        "not_found",
-    )
-
-
-async def test_deployment_work_queues(client: Client) -> None:
-    pool = await new_pool(client)
-    deployment = await new_deployment(client, tags=["a", "b"])
-    for name, filter_ in (
-        ("admits", {"tags": ["a"], "deployment_ids": [deployment["id"]]}),
-        ("refuses", {"tags": ["c"]}),
-        ("unfiltered", None),
-    ):
-        body = {"work_pool_name": pool["name"], "name": name, "filter": filter_}
-        ok(await client.call("work_queue.create", body))
-
-    found = ok(await client.call("deployment.work_queues", {"deployment_id": deployment["id"]}))
-
-    assert [q["name"] for q in found if q["work_pool_id"] == pool["id"]] == ["admits"]
-    failed(
-        await client.call("deployment.work_queues", {"deployment_id": str(uuid.uuid4())}),
-        "not_found",
-    )
-    failed(await client.call("deployment.work_queues", {"deployment_id": "x"}), "validation_error")

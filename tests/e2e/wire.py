@@ -8,17 +8,13 @@ sees, so a test can assert "exactly one" and "none".
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import aio_pika
 import orjson
-import pytest
 from aio_pika.abc import (
     AbstractChannel,
     AbstractConnection,
@@ -26,21 +22,8 @@ from aio_pika.abc import (
     AbstractQueue,
 )
 
-from deployq.bootstrap import Deps, lifespan
-from deployq.settings import Settings
-from deployq.worker import serve
-from tests.support import wait_until
-
-# tests/services.py probes for Docker with a client it never closes; when no Docker engine
-# answers, that client's unix socket is collected later, in whichever test happens to run then.
-# Only AF_UNIX sockets are excused: every socket these tests open is TCP.
-MARKS = [
-    pytest.mark.services,
-    pytest.mark.filterwarnings(
-        r"ignore:Exception ignored in. <socket\.socket fd=\d+, family=1\b"
-        ":pytest.PytestUnraisableExceptionWarning"
-    ),
-]
+from tests.services import delete_namespace
+from tests.support import holds, ok, wait_until
 
 JSON = "application/json"
 # Passed as `content_type` to publish a message that has no content_type property at all.
@@ -100,18 +83,6 @@ def check_reply(
     return body
 
 
-def result(body: dict[str, Any]) -> Any:
-    assert body["ok"] is True, body
-    return body["result"]
-
-
-def error(body: dict[str, Any], code: str) -> dict[str, Any]:
-    assert body["ok"] is False, body
-    failure: dict[str, Any] = body["error"]
-    assert failure["code"] == code, failure
-    return failure
-
-
 class Wire:
     def __init__(self, connection: AbstractConnection, namespace: str) -> None:
         self.connection = connection
@@ -165,10 +136,7 @@ class Wire:
             await watching.close()
         channel = await self.connection.channel()
         try:
-            for queue in (f"{namespace}.commands", f"{namespace}.commands.dead"):
-                await channel.queue_delete(queue)
-            for exchange in (f"{namespace}.commands", f"{namespace}.dead", f"{namespace}.events"):
-                await channel.exchange_delete(exchange)
+            await delete_namespace(channel, namespace)
         finally:
             await channel.close()
 
@@ -251,34 +219,19 @@ class Wire:
         """For `window` seconds, the number of replies (by correlation_id) and dead letters (by
         message_id or correlation_id) stays exactly as given: a deadline-bounded wait for a
         message that must not come."""
-        deadline = time.monotonic() + window
-        while True:
+
+        async def unchanged() -> None:
             for correlation_id, count in (replies or {}).items():
                 got = len(self.replies.get(correlation_id, []))
                 assert got == count, f"{correlation_id}: {got} replies, expected {count}"
             for key, count in (dead or {}).items():
                 got = len(self.dead_letters(key))
                 assert got == count, f"{key}: {got} dead letters, expected {count}"
-            if time.monotonic() > deadline:
-                return
-            await asyncio.sleep(0.02)
+
+        await holds(unchanged, window=window)
 
 
 async def ping(wire: Wire, *, namespace: str | None = None) -> None:
     """The worker still answers."""
     body = await wire.call("system.ping", {}, namespace=namespace)
-    assert result(body)["version"]
-
-
-@asynccontextmanager
-async def running_worker(settings: Settings) -> AsyncIterator[Deps]:
-    """An extra in-process worker (own namespace or own database), stopped on exit."""
-    stop, ready = asyncio.Event(), asyncio.Event()
-    async with lifespan(settings) as deps:
-        task = asyncio.create_task(serve(deps, stop, ready))
-        try:
-            await asyncio.wait_for(ready.wait(), 30)
-            yield deps
-        finally:
-            stop.set()
-            await task
+    assert ok(body)["version"]

@@ -1,13 +1,12 @@
 """Entities for the integration tests: flows and deployments made through the handlers, and the
-rows no handler writes yet (flow runs, task runs, work pools and queues) inserted with plain SQL.
+rows no handler writes (flow runs, task runs) inserted with plain SQL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import sqlalchemy as sa
 
@@ -16,7 +15,12 @@ from deployq.handlers.flows import create_flow
 from deployq.messages.deployments import CreateDeployment, DeploymentUpserted
 from deployq.messages.flows import CreateFlow, Flow
 from deployq.storage.database import Database
-from deployq.storage.tables import deployment, flow_run, task_run, work_pool, work_queue
+from deployq.storage.tables import (
+    deployment,
+    deployment_schedule,
+    flow_run,
+    task_run,
+)
 from deployq.storage.unit_of_work import UnitOfWork
 from tests.support import unique
 
@@ -117,47 +121,6 @@ async def insert_task_run(
     return task_run_id
 
 
-@dataclass(frozen=True)
-class Pool:
-    id: UUID
-    name: str
-    default_queue_id: UUID
-    queues: dict[str, UUID]
-
-
-async def insert_work_pool(
-    db: Database, *, name: str | None = None, type: str = "process", queues: tuple[str, ...] = ()
-) -> Pool:
-    """A pool with its `default` queue and the named extra queues (R2, R3)."""
-    pool_name = name or unique("pool")
-    pool_id, default_id = uuid4(), uuid4()
-    async with db.transaction() as uow:
-        await uow.connection.execute(
-            sa.insert(work_pool).values(
-                id=pool_id, name=pool_name, type=type, default_queue_id=default_id
-            )
-        )
-        names = ("default", *queues)
-        ids = {"default": default_id, **{q: uuid4() for q in queues}}
-        await uow.connection.execute(
-            sa.insert(work_queue),
-            [{"id": ids[n], "name": n, "work_pool_id": pool_id} for n in names],
-        )
-        await uow.commit()
-    return Pool(pool_id, pool_name, default_id, ids)
-
-
-async def set_work_queue(db: Database, deployment_id: UUID, work_queue_id: UUID | None) -> None:
-    """Point a deployment at a queue without going through R53's resolution."""
-    async with db.transaction() as uow:
-        await uow.connection.execute(
-            sa.update(deployment)
-            .where(deployment.c.id == deployment_id)
-            .values(work_queue_id=work_queue_id)
-        )
-        await uow.commit()
-
-
 async def existing_runs(db: Database, run_ids: list[UUID]) -> dict[UUID, UUID | None]:
     """Which of `run_ids` still exist, each with its deployment_id."""
     async with db.reading() as uow:
@@ -181,6 +144,15 @@ async def deployments_named(db: Database, name: str) -> int:
             sa.select(sa.func.count()).select_from(deployment).where(deployment.c.name == name)
         )
         return int(result.scalar_one())
+
+
+async def schedule_rows(db: Database, deployment_id: UUID) -> int:
+    """The deployment's schedule rows as stored, counted without any handler."""
+    statement = sa.select(sa.func.count()).where(
+        deployment_schedule.c.deployment_id == deployment_id
+    )
+    async with db.reading() as uow:
+        return int((await uow.connection.execute(statement)).scalar_one())
 
 
 # The kinds of run R7 tells apart, as seeded by `seed_runs`.

@@ -3,7 +3,7 @@ the runs, their state rows and their outbox events as stored."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +16,12 @@ from deployq.messages.runs import ScheduleRuns
 from deployq.storage.database import Database
 from deployq.storage.tables import flow_run, flow_run_state
 from tests.integration.builders import write
+
+# A fixed clock for the runs tests: dates read easily and never depend on when the test runs.
+NOW = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
+SOON = NOW + timedelta(seconds=1)  # "anchor just after start"
+HOUR = timedelta(hours=1)
+QUARTER = timedelta(minutes=15)
 
 
 def interval(seconds: float, anchor: datetime, **fields: Any) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from deployq.occurrences import (
     check_timezone,
     dates,
 )
+from tests.unit.occurrences.moments import NY
 
-NY = "America/New_York"
 START = datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC)
 SPECS: list[ScheduleSpec] = [
     IntervalSpec(timedelta(minutes=1), START, NY),

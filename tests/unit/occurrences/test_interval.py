@@ -9,20 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from deployq.occurrences import IntervalSpec, check_interval, dates
+from tests.unit.occurrences.moments import DAY, HOUR, NY, SYDNEY, iso, local
 from tests.unit.occurrences.oracles import interval_oracle
-
-NY = "America/New_York"
-SYDNEY = "Australia/Sydney"
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
-
-
-def iso(found: list[datetime]) -> list[str]:
-    return [moment.isoformat() for moment in found]
-
-
-def local(text: str, zone: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
 
 
 def test_sub_day_interval_is_exact_elapsed_time_over_fall_back() -> None:

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from deployq.occurrences import CronSpec, IntervalSpec, RRuleSpec, ScheduleSpec, dates
-
-NY = "America/New_York"
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def local(text: str, zone: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
-
-
-HOUR = timedelta(hours=1)
-DAY = timedelta(days=1)
+from tests.unit.occurrences.moments import DAY, HOUR, NY, at, local
 
 EXAMPLES: list[tuple[str, ScheduleSpec, datetime, datetime | None, int | None, list[str]]] = [
     (
