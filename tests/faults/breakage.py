@@ -22,60 +22,50 @@ class Breakage:
     postgres: PostgresCluster
     workers: Crew
     caller: Caller
-    done: list[str] = field(default_factory=list)
-    back_at: dict[str, float] = field(default_factory=dict)  # fault → when it was over
+    done: list[tuple[str, float | None]] = field(default_factory=list)  # fault, when it was over
 
-    def fault(self, name: str) -> Callable[[], Awaitable[None]]:
-        faults: dict[str, Callable[[], Awaitable[None]]] = {
+    async def inject(self, name: str) -> None:
+        faults: dict[str, Callable[[], Awaitable[bool]]] = {
             "worker killed": self.kill_worker,
             "broker restarted": self.restart_broker,
             "broker killed": self.kill_broker,
             "postgres restarted": self.restart_postgres,
             "both workers killed": self.kill_both,
         }
-        return faults[name]
+        cuts_a_service = await faults[name]()
+        self.done.append((name, time.monotonic() if cuts_a_service else None))
 
-    async def inject(self, name: str) -> None:
-        await self.fault(name)()
-        self.done.append(name)
-
-    async def kill_worker(self) -> None:
+    async def kill_worker(self) -> bool:
         await self.workers.restart(0)
+        return False
 
-    async def kill_both(self) -> None:
+    async def kill_both(self) -> bool:
         await self.workers.restart()
+        return False
 
-    async def restart_broker(self) -> None:
+    async def restart_broker(self) -> bool:
         await asyncio.to_thread(self.rabbit.stop_app)
         # Pacing, not synchronisation: the outage lasts a while, as a real one would.
         await asyncio.sleep(OUTAGE_SECONDS)
         await asyncio.to_thread(self.rabbit.start_app)
-        self.back_at["broker restarted"] = time.monotonic()
+        return True
 
-    async def kill_broker(self) -> None:
+    async def kill_broker(self) -> bool:
         await asyncio.to_thread(self.rabbit.restart)
-        self.back_at["broker killed"] = time.monotonic()
+        return True
 
-    async def restart_postgres(self) -> None:
+    async def restart_postgres(self) -> bool:
         await asyncio.to_thread(self.postgres.restart)
-        self.back_at["postgres restarted"] = time.monotonic()
-
-    def recoveries(self) -> dict[str, float | None]:
-        """Fault → seconds from its end to the first reply after it (None: no reply came)."""
-        found: dict[str, float | None] = {}
-        for name, back in self.back_at.items():
-            first = self.caller.first_reply_after(back)
-            found[name] = None if first is None else first - back
-        return found
+        return True
 
     def describe(self) -> str:
-        recoveries = self.recoveries()
+        """Each fault in turn, with the time to the first reply after it where it cut a service."""
         parts = []
-        for name in self.done:
-            if name in recoveries:
-                took = recoveries[name]
-                recovered = "never" if took is None else f"in {took:.1f} s"
-                parts.append(f"{name} (recovered {recovered})")
-            else:
+        for name, back in self.done:
+            if back is None:
                 parts.append(name)
+                continue
+            first = self.caller.first_reply_after(back)
+            recovered = "never" if first is None else f"in {first - back:.1f} s"
+            parts.append(f"{name} (recovered {recovered})")
         return ", ".join(parts) or "none"

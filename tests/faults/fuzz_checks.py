@@ -53,7 +53,11 @@ class FuzzFindings:
         if self.dead_without_reason:
             found.append(f"dead letters without {ERROR_CODE}: {self.dead_without_reason[:5]}")
         if self.internal:
-            found.append(f"{len(self.internal)} answered `internal`: {self.internal[:8]}")
+            kinds = sorted(set(self.internal))
+            found.append(
+                f"{len(self.internal)} answered `internal`, {len(kinds)} kinds:\n  "
+                + "\n  ".join(kinds[:60])
+            )
         if self.stuck:
             found.append(f"{self.stuck} message(s) left on the command queue")
         return found

@@ -11,10 +11,13 @@ dead-lettered.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import Any
 
 import pytest
@@ -30,6 +33,8 @@ from tests.faults.instances import PostgresCluster, RabbitNode
 from tests.faults.load_checks import LoadFindings, eventually, judge_answers, judge_effects, stored
 from tests.support import wait_until
 
+RECORD = re.compile(r"\d{4}-\d\d-\d\d \d\d:")  # how a log record begins
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -38,7 +43,9 @@ class Plan:
     faults: tuple[str, ...]  # injected in turn, spread evenly over the load
 
 
-QUICK = Plan(500, 16, ("worker killed", "broker restarted", "postgres restarted"))
+QUICK = Plan(
+    500, 16, ("worker killed", "broker restarted", "postgres restarted", "broker restarted")
+)
 FULL = Plan(
     3000,
     32,
@@ -170,13 +177,14 @@ async def announced(tap: Tap, rows: dict[str, list[str]], count: int) -> None:
 
 
 def diagnosis(workers: Crew) -> str:
-    """What the workers' logs say went wrong: the counts, the distinct errors, each log's end."""
-    errors = sorted({line.strip() for log in workers.logs() for line in log.splitlines()
-                     if line.startswith(("aiormq", "aio_pika", "asyncpg", "sqlalchemy"))
-                     or "Error:" in line})  # fmt: skip
-    return (
-        f"worker logs: {workers.count('Consumer callback failed')} 'Consumer callback failed', "
-        f"{workers.count('Traceback')} tracebacks; errors:\n"
-        + "\n".join(errors[:12])
-        + f"\n{workers.tail(8)}"
-    )
+    """What the workers' logs say went wrong: why consumer callbacks failed, and how each log
+    ends."""
+    why: Counter[str] = Counter()
+    for log in workers.logs():
+        lines = log.splitlines()
+        for n, line in enumerate(lines):
+            if "Consumer callback failed" in line:
+                traceback = takewhile(lambda x: not RECORD.match(x), lines[n + 1 :])
+                why[([*traceback] or ["?"])[-1][:200]] += 1  # the exception it ended with
+    reasons = "\n".join(f"  {count}x {reason}" for reason, count in why.most_common(8))
+    return f"failed consumer callbacks:\n{reasons}\n{workers.tail(8)}"
