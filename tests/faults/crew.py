@@ -29,14 +29,20 @@ class Crew:
 
     async def start(self, index: int) -> Process:
         """Start member `index`; return once it logs that it works."""
+        process = self.members[index] = await self.launch(f"{self.command} {index}")
+        await process.logged(READY[self.command], timeout=60)
+        return process
+
+    async def launch(self, label: str) -> Process:
+        """Start a process of this kind and return at once; its log is kept with the others',
+        but it is the caller's to stop."""
         started = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "deployq", self.command,
             env=environment(self.settings, **self.extra_env),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        process = self.members[index] = Process(started)
-        self.started.append((f"{self.command} {index}, start {len(self.started) + 1}", process))
-        await process.logged(READY[self.command], timeout=60)
+        process = Process(started)
+        self.started.append((f"{label}, start {len(self.started) + 1}", process))
         return process
 
     async def start_all(self) -> None:

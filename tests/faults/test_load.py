@@ -44,7 +44,14 @@ class Plan:
 
 
 QUICK = Plan(
-    500, 16, ("worker killed", "broker restarted", "postgres restarted", "broker restarted")
+    500,
+    16,
+    (
+        "worker killed",
+        "broker restarted",
+        "postgres restarted",
+        "broker restarted, a waiting worker stopped",
+    ),
 )
 FULL = Plan(
     3000,
@@ -54,7 +61,7 @@ FULL = Plan(
         "broker restarted",
         "postgres restarted",
         "both workers killed",
-        "broker restarted",
+        "broker restarted, a waiting worker stopped",
         "broker killed",
     ),
 )
@@ -93,6 +100,7 @@ async def test_load_under_faults(
             await announced(tap, rows, plan.writes)
             judge_answers(findings, caller, message_ids)
             judge_effects(findings, rows, inbox_rows, tap, caller, message_ids)
+            findings.problems.extend(breakage.problems)
             record_summary(
                 f"faults/load: {findings.line()}; {caller.attempts} publishes; "
                 f"faults: {breakage.describe()}; {time.monotonic() - started:.0f} s"
