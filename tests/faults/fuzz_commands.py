@@ -23,6 +23,7 @@ DESTRUCTIVE = {
     "work_queue.delete",
 }
 Path = tuple[str | int, ...]
+REMOVED = object()  # a mutation that leaves the field out
 
 
 def examples(deployment_id: str, schedule_id: str) -> dict[str, dict[str, Any]]:
@@ -61,9 +62,6 @@ def replaced(body: dict[str, Any], path: Path, value: Any) -> dict[str, Any]:
     else:
         holder[path[-1]] = value
     return copy
-
-
-REMOVED = object()
 
 
 def describe(value: Any) -> str:
