@@ -1,20 +1,19 @@
-"""The composition root: build engines and connections once, hand them down, close in reverse."""
+"""The composition root: build the engine and the broker's connection maker once, hand them
+down, close in reverse. Nothing connects here: each service connects (and reconnects) itself,
+so a process told to stop while the broker is away stops at once."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import aio_pika
-from aio_pika.abc import AbstractRobustConnection
-
+from deployq.broker import Broker, TLSFiles
 from deployq.clock import Clock, utcnow
 from deployq.consumers.topology import Topology
 from deployq.metrics import Metrics
-from deployq.retry import Backoff
+from deployq.readiness import Readiness
 from deployq.settings import Settings
 from deployq.storage.database import Database, create_engine
 
@@ -25,53 +24,41 @@ log = logging.getLogger(__name__)
 class Deps:
     settings: Settings
     db: Database
-    broker: AbstractRobustConnection
+    broker: Broker
     topology: Topology
     clock: Clock
     metrics: Metrics
+    readiness: Readiness
 
 
-async def connect_broker(url: str, *, attempts: int | None = None) -> AbstractRobustConnection:
-    """Connect, waiting with backoff while the broker is unreachable; once connected, the
-    connection re-establishes itself (and its channels and consumers) after a loss."""
-    backoff = Backoff(first=0.2, cap=5.0)
-    tried = 0
-    while True:
-        tried += 1
-        try:
-            return await aio_pika.connect_robust(url, client_properties={"product": "deployq"})
-        except (ConnectionError, OSError, aio_pika.exceptions.AMQPConnectionError) as error:
-            if attempts is not None and tried >= attempts:
-                raise
-            delay = backoff.next()
-            log.warning("broker unreachable (%s); retrying in %.1fs", error, delay)
-            await asyncio.sleep(delay)
+def broker_of(settings: Settings, name: str) -> Broker:
+    tls = TLSFiles(settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
+    return Broker(settings.amqp_addresses, name=name, tls=tls)
 
 
-async def health(deps: Deps) -> str | None:
-    """None when the process can reach both the broker and the database, else why not."""
-    if deps.broker.is_closed:
-        return "broker connection is closed"
-    async with deps.db.reading() as uow:
-        await uow.system.schema_revision()
-    return None
+async def readiness_problems(deps: Deps) -> list[str]:
+    """Why the process is not ready (CONTRACT §9, `/readyz`); empty when it is."""
+    problems = deps.readiness.problems()
+    try:
+        async with deps.db.reading() as uow:
+            await uow.system.schema_revision()
+    except Exception as error:
+        problems.append(f"database unreachable: {type(error).__name__}")
+    return problems
 
 
 @asynccontextmanager
 async def lifespan(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterator[Deps]:
     db = Database(create_engine(settings.database_url, pool_size=settings.connections))
     try:
-        broker = await connect_broker(settings.amqp_url)
-        try:
-            yield Deps(
-                settings=settings,
-                db=db,
-                broker=broker,
-                topology=Topology(settings.namespace, settings.delivery_limit),
-                clock=clock,
-                metrics=Metrics(),
-            )
-        finally:
-            await broker.close()
+        yield Deps(
+            settings=settings,
+            db=db,
+            broker=broker_of(settings, "deployq"),
+            topology=Topology(settings.namespace, settings.delivery_limit),
+            clock=clock,
+            metrics=Metrics(),
+            readiness=Readiness(),
+        )
     finally:
         await db.dispose()

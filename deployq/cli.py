@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -54,9 +55,19 @@ def _run(coro: object) -> None:
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
+    """The first SIGTERM/SIGINT stops the process gracefully (every wait watches `stop`); a
+    second one, while it is still finishing, ends it at once."""
     loop = asyncio.get_running_loop()
+
+    def received(sig: signal.Signals) -> None:
+        if stop.is_set():
+            logging.getLogger("deployq").warning("%s again: exiting now", sig.name)
+            os._exit(128 + sig.value)
+        logging.getLogger("deployq").info("%s: stopping", sig.name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, received, sig)
 
 
 @app.command()

@@ -15,6 +15,9 @@ import aio_pika
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
+from deployq.broker import Broker
+from deployq.settings import amqp_addresses
+
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
 
@@ -50,7 +53,9 @@ class Client:
 
     @classmethod
     async def connect(cls, amqp_url: str, namespace: str) -> Client:
-        connection = await aio_pika.connect(amqp_url)
+        """`amqp_url` may list several addresses (comma-separated); one round is tried."""
+        broker = Broker(amqp_addresses(amqp_url), name="deployq client")
+        connection = (await broker.connect(attempts=1)).connection
         channel = await connection.channel(publisher_confirms=True)
         client = cls(connection, channel, namespace)
         queue = await channel.get_queue(DIRECT_REPLY_TO, ensure=False)

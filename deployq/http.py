@@ -1,4 +1,5 @@
-"""Health and Prometheus metrics over HTTP (CONTRACT §7): `GET /healthz`, `GET /metrics`.
+"""Health, readiness and Prometheus metrics over HTTP (CONTRACT §7, §9): `GET /healthz` (the
+process is alive), `GET /readyz` (connected and, for a worker, consuming), `GET /metrics`.
 
 A few lines on asyncio's own server: the endpoints are tiny, and a web framework would be the
 largest dependency of the process.
@@ -17,7 +18,7 @@ from deployq.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-HealthCheck = Callable[[], Awaitable[str | None]]  # None when healthy, else the reason
+Readiness = Callable[[], Awaitable[list[str]]]  # why the process is not ready; empty when it is
 
 
 def _response(status: str, content_type: str, body: bytes) -> bytes:
@@ -28,23 +29,26 @@ def _response(status: str, content_type: str, body: bytes) -> bytes:
     return head.encode() + body
 
 
-async def _answer(path: str, metrics: Metrics, health: HealthCheck) -> bytes:
+async def _answer(path: str, metrics: Metrics, readiness: Readiness) -> bytes:
     if path == "/metrics":
         return _response("200 OK", CONTENT_TYPE_LATEST, generate_latest(metrics.registry))
     if path == "/healthz":
+        return _response("200 OK", "text/plain", b"ok\n")
+    if path == "/readyz":
         try:
-            problem = await asyncio.wait_for(health(), 5)
+            problems = await asyncio.wait_for(readiness(), 5)
         except Exception as error:
-            problem = f"health check failed: {error!r}"
-        if problem is None:
-            return _response("200 OK", "text/plain", b"ok\n")
-        return _response("503 Service Unavailable", "text/plain", problem.encode() + b"\n")
+            problems = [f"readiness check failed: {error!r}"]
+        if not problems:
+            return _response("200 OK", "text/plain", b"ready\n")
+        body = "".join(f"{problem}\n" for problem in problems).encode()
+        return _response("503 Service Unavailable", "text/plain", body)
     return _response("404 Not Found", "text/plain", b"not found\n")
 
 
 @contextlib.asynccontextmanager
 async def serving(
-    port: int | None, metrics: Metrics, health: HealthCheck, host: str = "0.0.0.0"
+    port: int | None, metrics: Metrics, readiness: Readiness, host: str = "0.0.0.0"
 ) -> AsyncIterator[int | None]:
     """Serve while the block runs; yields the bound port (None when no port is configured)."""
     if port is None:
@@ -56,7 +60,7 @@ async def serving(
             request = await asyncio.wait_for(reader.readline(), 5)
             parts = request.decode("latin-1").split()
             path = parts[1] if len(parts) >= 2 and parts[0] == "GET" else ""
-            writer.write(await _answer(path.split("?")[0], metrics, health))
+            writer.write(await _answer(path.split("?")[0], metrics, readiness))
             await writer.drain()
         except (TimeoutError, ConnectionError):
             pass
@@ -65,7 +69,9 @@ async def serving(
 
     server = await asyncio.start_server(handle, host, port)
     bound = server.sockets[0].getsockname()[1]
-    log.info("health and metrics on http://%s:%d/healthz and /metrics", host, bound)
+    log.info(
+        "health, readiness and metrics on http://%s:%d/ (healthz, readyz, metrics)", host, bound
+    )
     try:
         yield bound
     finally:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import asyncpg
+from aiormq.exceptions import AMQPChannelError, ChannelInvalidStateError, DeliveryError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -32,6 +34,9 @@ def is_transient(error: BaseException) -> bool:
     ):
         return True
     if isinstance(error, asyncpg.PostgresConnectionError | asyncpg.InterfaceError | OSError):
+        return True
+    # The broker closed a channel, or refused a publish: the next link or attempt may do.
+    if isinstance(error, AMQPChannelError | ChannelInvalidStateError | DeliveryError):
         return True
     state = _sqlstate(error)
     return any(state.startswith(prefix) for prefix in TRANSIENT_STATES)
@@ -58,3 +63,20 @@ async def pause(stop: asyncio.Event, seconds: float) -> None:
     """Wait `seconds`, or less if `stop` is set meanwhile."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
+
+
+@contextlib.asynccontextmanager
+async def either(*events: asyncio.Event) -> AsyncIterator[asyncio.Event]:
+    """An event that is set as soon as any of `events` is, for code that waits on one."""
+    merged = asyncio.Event()
+
+    async def watch(event: asyncio.Event) -> None:
+        await event.wait()
+        merged.set()
+
+    watchers = [asyncio.create_task(watch(event)) for event in events]
+    try:
+        yield merged
+    finally:
+        for watcher in watchers:
+            watcher.cancel()

@@ -26,6 +26,19 @@ def _seconds(value: Any) -> Any:
 Seconds = Annotated[timedelta, BeforeValidator(_seconds)]
 
 
+def amqp_addresses(setting: str) -> tuple[str, ...]:
+    """The URLs of `DEPLOYQ_AMQP_URL`: one, or several separated by commas."""
+    urls = tuple(part.strip() for part in setting.split(",") if part.strip())
+    if not urls:
+        raise ValueError("no broker address given")
+    for url in urls:
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        if scheme not in ("amqp", "amqps"):
+            shown = url.split("@")[-1]  # never echo credentials
+            raise ValueError(f"{shown!r} is not an amqp:// or amqps:// URL")
+    return urls
+
+
 class SchedulerSettings(BaseModel):
     """R70: the scheduler's loops and the bounds of what it materialises (durations in seconds)."""
 
@@ -47,9 +60,16 @@ class Settings(BaseSettings):
         env_file=None,
         extra="ignore",
         frozen=True,
+        # Errors name the setting, never its value: URLs carry passwords.
+        hide_input_in_errors=True,
     )
 
+    # One broker URL, or several separated by commas (a cluster's nodes).
     amqp_url: str = DEFAULT_AMQP_URL
+    # For amqps:// brokers: a CA bundle, and a client certificate and key if the broker asks.
+    amqp_ca_file: str | None = None
+    amqp_cert_file: str | None = None
+    amqp_key_file: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     namespace: str = Field("deployq", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
 
@@ -72,6 +92,12 @@ class Settings(BaseSettings):
 
     scheduler: SchedulerSettings = SchedulerSettings()
 
+    @field_validator("amqp_url")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        amqp_addresses(value)
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _asyncpg_driver(cls, value: str) -> str:
@@ -80,6 +106,10 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
         return value
+
+    @property
+    def amqp_addresses(self) -> tuple[str, ...]:
+        return amqp_addresses(self.amqp_url)
 
     @property
     def connections(self) -> int:

@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from deployq import http
-from deployq.bootstrap import Deps, health
+from deployq.bootstrap import Deps, readiness_problems
 from deployq.relay import Relay
 
 
@@ -20,7 +20,7 @@ from deployq.relay import Relay
 async def sidecars(deps: Deps) -> AsyncIterator[None]:
     """Run the sidecars until the block ends; they stop after the service inside it has."""
     async with (
-        http.serving(deps.settings.metrics_port, deps.metrics, lambda: health(deps)),
+        http.serving(deps.settings.metrics_port, deps.metrics, lambda: readiness_problems(deps)),
         running_relay(deps),
     ):
         yield
@@ -29,14 +29,14 @@ async def sidecars(deps: Deps) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def running_relay(deps: Deps) -> AsyncIterator[None]:
     """Run the outbox relay beside the caller until the block ends."""
-    channel = await deps.broker.channel(publisher_confirms=True)
     relay = Relay(
         db=deps.db,
         database_url=deps.settings.database_url,
-        channel=channel,
+        broker=deps.broker.named(f"deployq relay ({deps.settings.namespace})"),
         topology=deps.topology,
         clock=deps.clock,
         metrics=deps.metrics,
+        readiness=deps.readiness,
         retention=deps.settings.outbox_retention,
     )
     stop = asyncio.Event()
@@ -46,4 +46,3 @@ async def running_relay(deps: Deps) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
-        await channel.close()

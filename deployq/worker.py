@@ -7,12 +7,14 @@ import contextlib
 import logging
 
 from deployq.bootstrap import Deps
+from deployq.broker import Link, Stopped
 from deployq.consumers.commands import CommandConsumer
-from deployq.retry import is_transient
+from deployq.retry import is_transient, pause
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 300.0
+CONSUMING = "commands"
 
 
 async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
@@ -35,30 +37,65 @@ async def prune_inbox(deps: Deps, stop: asyncio.Event) -> None:
 
 
 async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
-    """Consume until `stop`, then drain (the sidecars run around this, applied by the CLI)."""
+    """Consume until `stop`, then drain (the sidecars run around this, applied by the CLI).
+
+    Each broker connection gets a consumer of its own; when the connection is lost the worker
+    connects again (with backoff, to any address) and starts a new consumer, while the commands
+    the old one had in hand finish their database work.
+    """
     settings = deps.settings
-    consume_channel = await deps.broker.channel()
-    publish_channel = await deps.broker.channel(publisher_confirms=True)
-    consumer = CommandConsumer(
-        db=deps.db,
-        consume_channel=consume_channel,
-        publish_channel=publish_channel,
-        topology=deps.topology,
-        clock=deps.clock,
-        metrics=deps.metrics,
-        body_limit=settings.body_limit,
-        prefetch=settings.prefetch,
-    )
-    await consumer.start()
+    broker = deps.broker.named(f"deployq worker ({settings.namespace})")
+    deps.readiness.need(CONSUMING)
     pruner = asyncio.create_task(prune_inbox(deps, stop), name="prune-inbox")
+    consumers: list[CommandConsumer] = []
+    try:
+        while not stop.is_set():
+            try:
+                link = await broker.connect(stop)
+            except Stopped:
+                break
+            async with link:
+                consumer = CommandConsumer(
+                    db=deps.db,
+                    connection=link.connection,
+                    topology=deps.topology,
+                    clock=deps.clock,
+                    metrics=deps.metrics,
+                    body_limit=settings.body_limit,
+                    prefetch=settings.prefetch,
+                )
+                consumers.append(consumer)
+                if not await _consume(consumer, link, stop, deps, ready):
+                    await pause(stop, broker.backoff.next())
+    finally:
+        deps.readiness.down(CONSUMING)
+        log.info("stopping: no new commands; finishing those in hand")
+        await asyncio.gather(*(c.stop(settings.shutdown_grace_seconds) for c in consumers))
+        await pruner
+    log.info("stopped")
+
+
+async def _consume(
+    consumer: CommandConsumer,
+    link: Link,
+    stop: asyncio.Event,
+    deps: Deps,
+    ready: asyncio.Event | None,
+) -> bool:
+    """Consume on `link` until it is lost or `stop`; False if consuming could not start."""
+    try:
+        await consumer.start()
+    except Exception as error:
+        log.warning("could not start consuming on %s: %r", link.address, error)
+        return False
+    deps.readiness.up(CONSUMING)
     if ready is not None:
         ready.set()
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping: no new commands; finishing those in hand")
-        await consumer.stop(settings.shutdown_grace_seconds)
-        await pruner
-    await publish_channel.close()
-    await consume_channel.close()
-    log.info("stopped")
+    lost = await link.wait(stop)
+    deps.readiness.down(CONSUMING)
+    if lost:
+        log.warning("lost the broker at %s; reconnecting", link.address)
+        consumer.stopping.set()
+    else:
+        await consumer.stop(deps.settings.shutdown_grace_seconds)
+    return True

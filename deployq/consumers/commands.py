@@ -1,24 +1,30 @@
 """The command consumer: consume → decode → dispatch → decide → reply → ack.
 
 What happens to a delivery is decided by `outcome.decide` alone; `settle` carries it out:
-replied and acked, dead-lettered with its reason, or handed back to the broker.
+replied and acked, dead-lettered with its reason, or handed back to the broker. Whatever fails
+on the way, every delivery ends acked, handed back (nack, requeue) or, when its channel is gone,
+returned to the queue by the broker: none is ever left holding a prefetch slot.
+
+A consumer lives on one broker connection; when that is lost the worker builds a new consumer
+on the next one, so consuming never resumes before the channel replies go out on is open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
 
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractConnection, AbstractIncomingMessage, AbstractQueue
 
 from deployq.consumers import codec, dispatch, replies, topology
 from deployq.consumers.dispatch import Answer
 from deployq.consumers.outcome import Action, Outcome, decide
+from deployq.consumers.settle import hand_back, settle
 from deployq.errors import DeployqError
-from deployq.handlers import COMMANDS
 from deployq.metrics import Metrics
 from deployq.retry import Backoff, is_transient
 from deployq.storage.database import Database
@@ -50,8 +56,7 @@ class CommandConsumer:
         self,
         *,
         db: Database,
-        consume_channel: AbstractChannel,
-        publish_channel: AbstractChannel,
+        connection: AbstractConnection,
         topology: topology.Topology,
         clock: Callable[[], datetime],
         metrics: Metrics,
@@ -59,8 +64,8 @@ class CommandConsumer:
         prefetch: int,
     ) -> None:
         self.db = db
-        self.consume_channel = consume_channel
-        self.publish_channel = publish_channel
+        self.connection = connection
+        self.publisher = replies.Publisher(connection, topology.dead)
         self.topology = topology
         self.clock = clock
         self.metrics = metrics
@@ -69,21 +74,26 @@ class CommandConsumer:
         self.stopping = asyncio.Event()
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
-        self._dead: AbstractExchange | None = None
         self._in_hand: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        await self.consume_channel.set_qos(prefetch_count=self.prefetch)
-        self._queue = await topology.declare(self.consume_channel, self.topology)
-        self._dead = await topology.declare_exchange(self.publish_channel, self.topology.dead)
+        """Declare the topology, open the reply channel, and only then start consuming."""
+        channel = await self.connection.channel()
+        await channel.set_qos(prefetch_count=self.prefetch)
+        self._queue = await topology.declare(channel, self.topology)
+        await self.publisher.open()
         self._tag = await self._queue.consume(self._on_message)
         log.info("consuming %s (prefetch %d)", self._queue.name, self.prefetch)
 
     async def stop(self, grace: float) -> None:
-        """Stop taking commands, finish those in hand, then return (CONTRACT §6, shutdown)."""
+        """Stop taking commands, finish those in hand, then return (CONTRACT §6, shutdown).
+
+        On a lost connection there is nothing to cancel; commands in hand still finish their
+        database work, and their deliveries come back to the queue for a twin to answer."""
         self.stopping.set()
-        if self._queue is not None and self._tag is not None:
-            await self._queue.cancel(self._tag)
+        if self._queue is not None and self._tag is not None and not self.connection.is_closed:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._tag)
         if self._in_hand:
             log.info("finishing %d command(s) in hand", len(self._in_hand))
             _, late = await asyncio.wait(self._in_hand, timeout=grace)
@@ -100,6 +110,9 @@ class CommandConsumer:
         started = time.perf_counter()
         try:
             await self.handle(message)
+        except Exception:  # a bug in handling must not leave the delivery unsettled
+            log.exception("%s %s: handling failed", message.routing_key, message.message_id)
+            await hand_back(message)
         finally:
             self.metrics.in_flight.dec()
             self.metrics.handling_seconds.observe(time.perf_counter() - started)
@@ -110,7 +123,8 @@ class CommandConsumer:
         raw = incoming(message)
         if raw.redelivered:
             self.metrics.redeliveries.inc()
-        await self.settle(message, raw, await self._outcome(raw))
+        outcome = await self._outcome(raw)
+        await settle(message, raw, outcome, publisher=self.publisher, metrics=self.metrics)
 
     async def _outcome(self, raw: codec.Incoming) -> Outcome:
         try:
@@ -178,32 +192,3 @@ class CommandConsumer:
                 error,
                 exc_info=error,
             )
-
-    async def settle(
-        self, message: AbstractIncomingMessage, raw: codec.Incoming, outcome: Outcome
-    ) -> None:
-        """Carry out what `decide` chose: publish first, then ack (or hand back)."""
-        assert outcome.action is not Action.RETRY, "run again in place, never settled"
-        command = raw.routing_key
-        if outcome.action is Action.HAND_BACK:
-            self.metrics.handled.labels(command, "retry").inc()
-            await message.nack(requeue=True)
-            return
-        answer = outcome.answer
-        if outcome.reply and answer is not None and raw.reply_to:
-            reply = replies.reply_message(
-                answer, command=command, correlation_id=raw.correlation_id
-            )
-            await replies.publish_reply(self.publish_channel.default_exchange, raw.reply_to, reply)
-        if outcome.action is Action.DEAD_LETTER and self._dead is not None:
-            self.metrics.dead_letters.labels(outcome.code).inc()
-            log.warning(
-                "dead-lettering %s %s: %s %s", command, raw.message_id, outcome.code, outcome.reason
-            )
-            letter = replies.dead_letter(message, outcome.code, outcome.reason)
-            await replies.publish_dead_letter(self._dead, command, letter)
-        label = command if command in COMMANDS else "<unknown>"
-        self.metrics.handled.labels(
-            label, "ok" if answer is None or answer.ok else answer.code or "error"
-        ).inc()
-        await message.ack()

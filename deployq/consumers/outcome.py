@@ -1,7 +1,7 @@
 """What becomes of a delivery, decided in one pure function from plain values, so every rule of
 CONTRACT §3 and §6 (reply, dead letter, another attempt) is read, and tested, in one place.
 
-The consumer computes the inputs and carries the outcome out (`CommandConsumer.settle`); nothing
+The consumer computes the inputs and `consumers/settle.py` carries the outcome out; nothing
 here touches the broker. An outcome that publishes (a reply, a dead letter) acks only after
 publishing, so when a publish fails the delivery can still be handed back instead.
 """

@@ -1,14 +1,33 @@
-"""Publishing what a command leaves behind: its reply, or a dead letter with the reason."""
+"""Publishing what a command leaves behind: its reply, or a dead letter with the reason.
+
+Everything a reply carries is bounded by construction (AMQP short strings hold 255 bytes), so a
+publish never fails because of what the sender chose to put in its message.
+"""
 
 from __future__ import annotations
 
 from aio_pika import DeliveryMode, Message
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+)
 
 from deployq.consumers.dispatch import Answer
+from deployq.consumers.topology import Exchange, declare_exchange
 
 ERROR_CODE = "x-deployq-error-code"
 ERROR_MESSAGE = "x-deployq-error-message"
+SHORT_STRING = 255
+REPLY_SUFFIX = ".reply"
+
+
+def reply_type(command: str) -> str | None:
+    """`<command>.reply`, or None (no `type`) for a routing key too long to carry the suffix:
+    no command has such a name, so the reply is an error reply in any case."""
+    kind = command + REPLY_SUFFIX
+    return kind if len(kind.encode()) <= SHORT_STRING else None
 
 
 def reply_message(answer: Answer, *, command: str, correlation_id: str | None) -> Message:
@@ -16,7 +35,7 @@ def reply_message(answer: Answer, *, command: str, correlation_id: str | None) -
         answer.body,
         content_type="application/json",
         correlation_id=correlation_id,
-        type=f"{command}.reply",
+        type=reply_type(command),
         headers={"status": "ok" if answer.ok else "error"},
         delivery_mode=DeliveryMode.NOT_PERSISTENT,
     )
@@ -67,13 +86,31 @@ def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Me
     return letter
 
 
-async def publish_reply(
-    default_exchange: AbstractExchange, reply_to: str, message: Message
-) -> None:
-    await default_exchange.publish(message, routing_key=reply_to, mandatory=False)
+class Publisher:
+    """The channel replies and dead letters go out on, with publisher confirms.
 
+    If the broker closes it (a publish it refused) while the connection lives, the next publish
+    opens another, so one bad publish never silences the worker's replies.
+    """
 
-async def publish_dead_letter(
-    dead_exchange: AbstractExchange, routing_key: str, message: Message
-) -> None:
-    await dead_exchange.publish(message, routing_key=routing_key)
+    def __init__(self, connection: AbstractConnection, dead: Exchange) -> None:
+        self.connection = connection
+        self.dead = dead
+        self._channel: AbstractChannel | None = None
+        self._dead_exchange: AbstractExchange | None = None
+
+    async def open(self) -> tuple[AbstractChannel, AbstractExchange]:
+        channel, exchange = self._channel, self._dead_exchange
+        if channel is None or exchange is None or channel.is_closed:
+            channel = await self.connection.channel(publisher_confirms=True)
+            exchange = await declare_exchange(channel, self.dead)
+            self._channel, self._dead_exchange = channel, exchange
+        return channel, exchange
+
+    async def reply(self, reply_to: str, message: Message) -> None:
+        channel, _ = await self.open()
+        await channel.default_exchange.publish(message, routing_key=reply_to, mandatory=False)
+
+    async def dead_letter(self, routing_key: str, message: Message) -> None:
+        _, exchange = await self.open()
+        await exchange.publish(message, routing_key=routing_key)

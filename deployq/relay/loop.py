@@ -1,5 +1,9 @@
-"""The relay's loop: standby, lead, publish what is pending, idle until the next commit; over
-again after any failure."""
+"""The relay's loop: connect to the broker, standby, lead, publish what is pending, idle until
+the next commit; over again after any failure.
+
+A relay leads only while it has a broker link: when the link is lost it gives up the lock at
+once (another process may have a working link), waits quietly for the broker, and resumes.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,19 @@ from datetime import timedelta
 
 from aio_pika.abc import AbstractChannel, AbstractExchange
 
+from deployq.broker import Broker, Link, Stopped
 from deployq.clock import Clock
 from deployq.consumers.topology import Topology, declare_exchange
 from deployq.metrics import Metrics
+from deployq.readiness import Readiness
 from deployq.relay import leader, publisher
 from deployq.relay.purge import Purge
-from deployq.retry import Backoff, is_transient, pause
+from deployq.retry import Backoff, either, is_transient, pause
 from deployq.storage.database import Database, plain_dsn
 
 log = logging.getLogger(__name__)
+
+LINKED = "events"
 
 
 class Relay:
@@ -26,10 +34,11 @@ class Relay:
         *,
         db: Database,
         database_url: str,
-        channel: AbstractChannel,
+        broker: Broker,
         topology: Topology,
         clock: Clock,
         metrics: Metrics,
+        readiness: Readiness | None = None,
         batch_rows: int = 500,
         batch_events: int = 5000,
         linger: float = 0.005,
@@ -40,7 +49,8 @@ class Relay:
     ) -> None:
         self.db = db
         self.dsn = plain_dsn(database_url)
-        self.channel = channel
+        self.broker = broker
+        self.readiness = readiness or Readiness()
         self.topology = topology
         self.clock = clock
         self.batch_rows = batch_rows
@@ -55,23 +65,55 @@ class Relay:
         self._exchange: AbstractExchange | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until `stop`: try to lead; while leading, publish whatever is pending."""
+        """Until `stop`: keep a broker link; while linked, try to lead and publish."""
+        self.readiness.need(LINKED)
         backoff = Backoff(first=0.2, cap=5.0)
-        self._exchange = await declare_exchange(self.channel, self.topology.events)
         while not stop.is_set():
             try:
-                await self._term(stop)
-                backoff.reset()
-            except Exception as error:
-                self.leading.clear()
-                if not is_transient(error):
-                    log.exception("the outbox relay failed; restarting it")
-                delay = backoff.next()
-                log.warning("outbox relay interrupted (%s); again in %.1fs", error, delay)
-                await pause(stop, delay)
+                link = await self.broker.connect(stop)
+            except Stopped:
+                return
+            async with link:
+                try:
+                    await self.attach(await link.connection.channel(publisher_confirms=True))
+                except Exception as error:
+                    log.warning("outbox relay: no channel on %s (%r)", link.address, error)
+                    await pause(stop, backoff.next())
+                    continue
+                self.readiness.up(LINKED)
+                try:
+                    await self._linked(link, stop, backoff)
+                finally:
+                    self.readiness.down(LINKED)
 
-    async def _term(self, stop: asyncio.Event) -> None:
-        """One spell: standby until the lock is ours, then lead until `stop`, then drain."""
+    async def attach(self, channel: AbstractChannel) -> None:
+        """Publish on `channel` (confirming) from now on; its events exchange is declared."""
+        self._exchange = await declare_exchange(channel, self.topology.events)
+
+    async def _linked(self, link: Link, stop: asyncio.Event, backoff: Backoff) -> None:
+        """Lead (or stand by) until `stop` or the link is lost; database failures start a new
+        spell after a pause."""
+        async with either(stop, link.lost) as halt:
+            while not halt.is_set():
+                try:
+                    await self._term(halt, link)
+                    backoff.reset()
+                except Exception as error:
+                    self.leading.clear()
+                    if link.lost.is_set():
+                        break
+                    delay = backoff.next()
+                    if is_transient(error):
+                        log.warning("outbox relay interrupted (%s); again in %.1fs", error, delay)
+                    else:
+                        log.exception("the outbox relay failed; again in %.1fs", delay)
+                    await pause(halt, delay)
+        if link.lost.is_set() and not stop.is_set():
+            log.warning("outbox relay: lost the broker at %s; reconnecting", link.address)
+
+    async def _term(self, stop: asyncio.Event, link: Link) -> None:
+        """One spell: standby until the lock is ours, then lead until `stop`, then drain (if
+        the link still stands)."""
         async with leader.spell(self.dsn, stop, self.standby_poll) as lease:
             if lease is None:
                 return
@@ -87,7 +129,8 @@ class Relay:
                         await pause(stop, self.linger)
                         continue
                     await self._idle(lease, stop)
-                await publisher.drain(self.publish_pending, self.drain_seconds)
+                if not link.lost.is_set():
+                    await publisher.drain(self.publish_pending, self.drain_seconds)
             finally:
                 self.leading.clear()
 

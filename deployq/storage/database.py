@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from deployq.storage.driver import Driver, json_text
 from deployq.storage.inbox import Claim
+from deployq.storage.tls import engine_arguments
 from deployq.storage.unit_of_work import UnitOfWork
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    url, connect_args = engine_arguments(make_url(database_url))
     return create_async_engine(
-        database_url,
+        url,
+        connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=False,

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"handlers"},
     {"scheduling"},
     {"storage"},
+    {"broker", "readiness"},
     {"messages", "occurrences", "errors", "settings", "clock", "metrics", "retry"},
 ]
 # Entry points (and the pieces they run beside each other) never import one another.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, NullPool, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from deployq.storage.tables import metadata
+from deployq.storage.tls import engine_arguments
 
 # Any constant works; it only has to be the same for every deployq process.
 MIGRATION_LOCK = 0x6465706C6F7971
@@ -22,7 +23,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _online(url: str) -> None:
-    engine = create_async_engine(url)
+    plain, connect_args = engine_arguments(make_url(url))
+    engine = create_async_engine(plain, connect_args=connect_args, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

@@ -3,7 +3,6 @@ driven by hand, and what the published messages must be."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +10,7 @@ import aio_pika
 import orjson
 from aio_pika.abc import AbstractIncomingMessage
 
+from deployq.bootstrap import broker_of
 from deployq.consumers.topology import Topology
 from deployq.messages.events import Event
 from deployq.metrics import Metrics
@@ -33,20 +33,18 @@ class Broker:
         return self.subscriber.namespace
 
     async def relay(self, connection: aio_pika.abc.AbstractConnection | None = None) -> Relay:
-        """A relay on a confirming channel of its own that never leads: `run` declares the events
-        exchange and, `stop` being set already, returns; the test drives `publish_pending`."""
+        """A relay attached to a confirming channel of its own that never leads; the test
+        drives `publish_pending`."""
         channel = await (connection or self.connection).channel(publisher_confirms=True)
         relay = Relay(
             db=self.db,
             database_url=self.db.engine.url.render_as_string(hide_password=False),
-            channel=channel,
+            broker=broker_of(self.settings, "outbox test relay"),
             topology=Topology(self.namespace),
             clock=lambda: self.now,
             metrics=Metrics(),
         )
-        stop = asyncio.Event()
-        stop.set()
-        await relay.run(stop)
+        await relay.attach(channel)
         assert not relay.leading.is_set()
         return relay
 
