@@ -21,6 +21,14 @@ from tests.workers import running_worker
 RUN = uuid.uuid4().hex[:10]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full-faults",
+        action="store_true",
+        help="also run the fault suite at full size (tests/faults, marked full_faults)",
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that needs RabbitMQ or PostgreSQL, so `-m "not services"` runs exactly
     the others: each fixture that reaches a service depends on `service_urls`."""
