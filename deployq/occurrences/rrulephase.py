@@ -6,7 +6,9 @@ fills the parts the rule leaves out (minute, weekday, day of month...) from DTST
 by whole periods changes none of those. Periods are exact for SECONDLY..WEEKLY; MONTHLY moves only
 when DTSTART's day is <= 28 and YEARLY only when DTSTART is not 29 February, so the filled-in day
 exists in every period. A COUNT rule is turned once into the same rule with UNTIL at its last
-occurrence, which can then move too; counts above COUNT_LIMIT keep walking from DTSTART.
+occurrence, which can then move too. Every computation stays bounded, so no rule can stall a
+worker or a scheduler: COUNT is at most COUNT_LIMIT, a COUNT not reached within _HORIZON_YEARS of
+DTSTART ends the rule there, and a BYSETPOS no period can reach is refused.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ def parse(text: str) -> tuple[list[rrule], list[rrule], list[datetime], list[dat
             list(_private(parsed, "_exdate")),
         )
     for each in found[0] + found[1]:
+        _check_bounded(each, text)
         interval, freq = _private(each, "_interval"), _private(each, "_freq")
         if interval < 1:
             raise ValueError(f'Invalid RRule string "{text[:40]}": INTERVAL must be at least 1')
@@ -157,6 +160,55 @@ def parse(text: str) -> tuple[list[rrule], list[rrule], list[datetime], list[dat
                 f"{_MAX_INTERVALS[freq]} for FREQ={_FREQ_NAMES[freq]} (100 years)"
             )
     return found
+
+
+# Occurrences one period of each FREQ can hold at most, before its time of day is multiplied in.
+_DAYS_PER_PERIOD = {YEARLY: 366, MONTHLY: 31, WEEKLY: 7}
+# The parts of the time of day that a FREQ coarser than them multiplies (dateutil fills a part the
+# rule leaves out from DTSTART, which counts as one value).
+_TIME_PARTS = ((HOURLY, "_byhour"), (MINUTELY, "_byminute"), (SECONDLY, "_bysecond"))
+
+
+def _check_bounded(rule: rrule, text: str) -> None:
+    """Refuse a COUNT over COUNT_LIMIT: such a rule would be walked from DTSTART on every call."""
+    count: int | None = _private(rule, "_count")
+    if count is not None and count > COUNT_LIMIT:
+        raise ValueError(f'Invalid RRule string "{text[:40]}": COUNT must be at most {COUNT_LIMIT}')
+
+
+def _setpos_unreachable(rule: rrule) -> bool:
+    """Whether a BYSETPOS asks for more occurrences than any period of the FREQ holds: such a
+    rule never fires (R42), and dateutil would search period after period for ever."""
+    positions: tuple[int, ...] | None = _private(rule, "_bysetpos")
+    if not positions:
+        return False
+    freq: int = _private(rule, "_freq")
+    most = _DAYS_PER_PERIOD.get(freq, 1)
+    for part_freq, name in _TIME_PARTS:
+        if freq < part_freq:  # a coarser FREQ: every value of the part is a candidate
+            most *= len(_private(rule, name) or (0,))
+    return max(abs(position) for position in positions) > most
+
+
+_DATE_PARTS = ("bymonth", "bymonthday", "byyearday", "byweekno", "byeaster")
+
+
+def _no_day_matches(rule: rrule, dtstart: datetime, until: datetime) -> bool:
+    """Whether no day up to `until` passes the rule's date parts (BYMONTH, BYMONTHDAY, BYDAY…).
+
+    dateutil walks a rule whose days never match one period at a time, which for a sub-daily
+    FREQ takes hours; the same date parts on a YEARLY rule are checked a year at a time. Those
+    days are a superset of the rule's (weekdays lose their ordinal), so none means never.
+    """
+    original: dict[str, Any] = _private(rule, "_original_rule")
+    parts = {name: original[name] for name in _DATE_PARTS if original.get(name)}
+    if original.get("byweekday"):
+        parts["byweekday"] = tuple(getattr(d, "weekday", d) for d in original["byweekday"])
+    if not parts:
+        return False
+    first_day = dtstart.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = rrule(YEARLY, dtstart=first_day, until=until, cache=False, **parts)
+    return next(iter(days), None) is None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -180,15 +232,18 @@ def _prepare(rule: rrule) -> Rule | None:
     last_year = min(dtstart.year + _HORIZON_YEARS, _MAX_YEAR)
     horizon = datetime(last_year, 12, 31, 23, 59, 59)  # noqa: DTZ001 - naive like the rule
     probe_until = horizon if until is None else min(until, horizon)
+    if _setpos_unreachable(rule) or _no_day_matches(rule, dtstart, probe_until):
+        return None
     probe = rule.replace(count=None, until=probe_until)
     if count is None:
         if next(iter(probe), None) is None:
             return None
         return Rule(rule, dtstart, until, None, freq, interval)
-    head = list(islice(probe, min(count, COUNT_LIMIT)))
+    head = list(islice(probe, count))  # count <= COUNT_LIMIT, checked by `parse`
     if not head:
         return None
-    if len(head) == count:
-        exact = rule.replace(count=None, until=head[-1])
-        return Rule(exact, dtstart, head[-1], None, freq, interval)
-    return Rule(rule, dtstart, until, count, freq, interval)
+    # The COUNT-th occurrence ends the rule; a rule too sparse to reach it within the horizon
+    # ends at the horizon (deployq decision: otherwise every call would walk from DTSTART).
+    last = head[-1] if len(head) == count else probe_until
+    exact = rule.replace(count=None, until=last)
+    return Rule(exact, dtstart, last, None, freq, interval)

@@ -29,13 +29,19 @@ class PostgresCluster(Instance):
     test, and a server crash (not an OS crash) loses nothing even so."""
 
     def __init__(
-        self, *, port: int | None = None, base: Path | None = None, version: str | None = None
+        self,
+        *,
+        port: int | None = None,
+        base: Path | None = None,
+        version: str | None = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
         self.bin = server_binaries(version)
         need("postgres", str(self.bin / "pg_ctl"), str(self.bin / "initdb"))
         self.port = port or free_port()
         self.dir = private_dir("dqpostgres-", "postgres", base)
         self.data = self.dir / "data"
+        self.settings = settings or {}  # server settings, e.g. ssl and its files
 
     @property
     def url(self) -> str:
@@ -48,6 +54,7 @@ class PostgresCluster(Instance):
     def pg_ctl(self, *arguments: str, timeout: float = 60) -> str:
         """`pg_ctl` on this cluster, as `postgres`, waiting for the operation to finish."""
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         argv = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "log")]
         try:
             return run_as("postgres", [*argv, "-o", options, "-w", *arguments], timeout=timeout)

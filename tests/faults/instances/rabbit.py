@@ -38,6 +38,7 @@ class RabbitNode(Instance):
         port: int | None = None,
         dist_port: int | None = None,
         base: Path | None = None,
+        config: str | None = None,
     ) -> None:
         need("rabbitmq", "rabbitmq-server", "rabbitmqctl")
         if not (RABBITMQ_HOME / ".erlang.cookie").exists():
@@ -49,6 +50,11 @@ class RabbitNode(Instance):
         plugins = self.dir / "plugins"
         plugins.write_text("[].\n")
         shutil.chown(plugins, "rabbitmq", "rabbitmq")
+        # `config`: rabbitmq.conf lines (e.g. a TLS listener); none by default.
+        self.config = self.dir / ("rabbitmq.conf" if config else "none")
+        if config:
+            self.config.write_text(config)
+            shutil.chown(self.config, "rabbitmq", "rabbitmq")
 
     @property
     def url(self) -> str:
@@ -65,7 +71,7 @@ class RabbitNode(Instance):
             "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
             "RABBITMQ_LOG_BASE": str(self.dir / "log"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "plugins"),
-            "RABBITMQ_CONFIG_FILE": str(self.dir / "none"),
+            "RABBITMQ_CONFIG_FILE": str(self.config),
             "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.dir / "none.config"),
             "ERL_CRASH_DUMP": str(self.dir / "erl_crash.dump"),
         }

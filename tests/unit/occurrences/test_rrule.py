@@ -132,15 +132,19 @@ def test_count_is_counted_from_dtstart() -> None:
     assert iso(found) == ["2024-01-01T08:00:00+00:00", "2024-01-01T09:00:00+00:00"]
 
 
-def test_count_above_the_conversion_limit_still_counts_from_dtstart(
+def test_a_count_the_horizon_cannot_hold_ends_the_rule_there(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(rrulephase, "COUNT_LIMIT", 5)
-    spec = RRuleSpec("DTSTART:20240101T000000\nRRULE:FREQ=HOURLY;COUNT=10;BYMINUTE=0", "UTC")
+    """A COUNT not reached within the horizon after DTSTART ends there (deployq's bound), so no
+    call ever walks from DTSTART."""
+    monkeypatch.setattr(rrulephase, "_HORIZON_YEARS", 4)
+    rrulephase.compile_rrule.cache_clear()
+    leap_days = "DTSTART:20240101T000000\nRRULE:FREQ=YEARLY;COUNT=10;BYMONTH=2;BYMONTHDAY=29"
 
-    found = dates(spec, utc("2024-01-01T07:30"), n=10)
+    found = dates(RRuleSpec(leap_days, "UTC"), utc("2024-01-01T00:00"), n=10)
 
-    assert iso(found) == ["2024-01-01T08:00:00+00:00", "2024-01-01T09:00:00+00:00"]
+    assert iso(found) == ["2024-02-29T00:00:00+00:00", "2028-02-29T00:00:00+00:00"]
+    rrulephase.compile_rrule.cache_clear()
 
 
 def test_rrule_set_with_rdate_exdate_and_exrule() -> None:

@@ -1,5 +1,6 @@
 """An rrule's INTERVAL is bounded like an interval schedule's: at most a century of its periods,
-so re-anchoring a rule anywhere in the range of instants stays on the calendar."""
+so re-anchoring a rule anywhere in the range of instants stays on the calendar. Its COUNT is
+bounded, and rules that can never fire are known empty without a walk that would stall."""
 
 from __future__ import annotations
 
@@ -45,3 +46,32 @@ def test_the_longest_steps_are_computed_anywhere_in_the_range(rule: str, dtstart
     assert check_rrule(text) == text
     for start in ("0001-01-02T00:00", "2031-06-01T00:00", "9000-01-01T00:00"):
         dates(RRuleSpec(text), utc(start), utc("9000-01-01T00:00"), n=3)
+
+
+def test_a_count_over_the_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="COUNT must be at most 100000"):
+        check_rrule("FREQ=DAILY;COUNT=9223372036854775808")
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Accepted before, then each computation searched minute after minute for ever.
+        "FREQ=MINUTELY;BYSETPOS=-366",
+        "FREQ=DAILY;BYHOUR=1,2,3;BYSETPOS=4",
+        # Days that do not exist: dateutil walks every second of every other day to find none.
+        "DTSTART:00010101T000000\nRRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=MINUTELY;BYMONTH=4;BYMONTHDAY=31;COUNT=5",
+    ],
+)
+def test_rules_that_never_fire_answer_at_once(text: str) -> None:
+    check_rrule(text)  # valid, merely empty (R42)
+    assert dates(RRuleSpec(text, "UTC"), utc("2026-01-01T00:00"), utc("2026-06-01T00:00")) == []
+
+
+def test_a_reachable_setpos_still_fires() -> None:
+    found = dates(
+        RRuleSpec("FREQ=DAILY;BYHOUR=1,2,3;BYSETPOS=3", "UTC"), utc("2026-01-01T00:00"), n=1
+    )
+    assert [d.hour for d in found] == [3]
