@@ -17,7 +17,8 @@ import pydantic_core
 
 from deployq.consumers.codec import Decoded
 from deployq.errors import Conflict, DeployqError
-from deployq.handlers import HANDLERS
+from deployq.handlers import AT_ONCE, HANDLERS
+from deployq.handlers.receipts import Receipt
 from deployq.messages.base import Result
 from deployq.storage.database import Database
 from deployq.storage.inbox import Claim, Remembered
@@ -33,6 +34,10 @@ class Answer:
 
 def ok_answer(result: Result | Sequence[Result]) -> Answer:
     return Answer(b'{"ok":true,"result":' + pydantic_core.to_json(result) + b"}", ok=True)
+
+
+def _reply_body(result: Result) -> bytes:
+    return ok_answer(result).body
 
 
 def error_answer(error: DeployqError) -> Answer:
@@ -64,15 +69,30 @@ def _from_inbox(stored: Remembered, decoded: Decoded) -> Answer:
 
 async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime]) -> Answer:
     command = decoded.command
-    handler = HANDLERS[type(command)]
     now = clock()
     if not command.writes:
         async with db.reading() as uow:
             try:
-                return ok_answer(await handler(command, uow, now=now))
+                return ok_answer(await HANDLERS[type(command)](command, uow, now=now))
             except DeployqError as error:
                 return error_answer(error)
+    return await _at_once(decoded, db, now) or await _write(decoded, db, now)
 
+
+async def _at_once(decoded: Decoded, db: Database, now: datetime) -> Answer | None:
+    """The command's one-statement path (AT_ONCE), if it has one and its case applies."""
+    at_once = AT_ONCE.get(type(decoded.command))
+    if at_once is None:
+        return None
+    receipt = Receipt(decoded.message_id or "", decoded.body_hash, encode=_reply_body)
+    async with db.reading() as uow:  # one statement, atomic on its own
+        reply = await at_once(decoded.command, uow, now=now, receipt=receipt)
+    return None if reply is None else Answer(reply, ok=True)
+
+
+async def _write(decoded: Decoded, db: Database, now: datetime) -> Answer:
+    """Claim the message id, run the handler, keep its reply: one transaction."""
+    command = decoded.command
     message_id = decoded.message_id or ""
     claim = Claim(message_id, command.command, decoded.body_hash, now)
     async with db.transaction(claim=claim) as uow:
@@ -80,7 +100,7 @@ async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime])
             stored = await uow.inbox.find(message_id)
             return _from_inbox(_present(stored, message_id), decoded)
         try:
-            answer = ok_answer(await handler(command, uow, now=now))
+            answer = ok_answer(await HANDLERS[type(command)](command, uow, now=now))
         except DeployqError as error:
             refused = error_answer(error)
         else:

@@ -87,30 +87,40 @@ def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Me
 
 
 class Publisher:
-    """The channel replies and dead letters go out on, with publisher confirms.
+    """The channels replies and dead letters go out on.
 
-    If the broker closes it (a publish it refused) while the connection lives, the next publish
-    opens another, so one bad publish never silences the worker's replies.
+    Dead letters are persistent and published with confirms: the command is acked only once
+    the broker has its letter. Replies are transient messages to a client's reply queue, which
+    a broker restart loses whatever its publisher did, so a confirm would buy them nothing: a
+    client that misses one resends its command with the same `message_id` and gets the stored
+    reply (CONTRACT §6). Without a confirm a reply costs the broker and the worker one frame
+    less each way.
+
+    If the broker closes a channel (a publish it refused) while the connection lives, the next
+    publish opens another, so one bad publish never silences the worker's replies.
     """
 
     def __init__(self, connection: AbstractConnection, dead: Exchange) -> None:
         self.connection = connection
         self.dead = dead
-        self._channel: AbstractChannel | None = None
+        self._replies: AbstractChannel | None = None
+        self._letters: AbstractChannel | None = None
         self._dead_exchange: AbstractExchange | None = None
 
-    async def open(self) -> tuple[AbstractChannel, AbstractExchange]:
-        channel, exchange = self._channel, self._dead_exchange
-        if channel is None or exchange is None or channel.is_closed:
-            channel = await self.connection.channel(publisher_confirms=True)
-            exchange = await declare_exchange(channel, self.dead)
-            self._channel, self._dead_exchange = channel, exchange
-        return channel, exchange
+    async def open(self) -> None:
+        """Open (or reopen) both channels; the consumer starts only after this."""
+        if self._replies is None or self._replies.is_closed:
+            self._replies = await self.connection.channel(publisher_confirms=False)
+        if self._letters is None or self._letters.is_closed or self._dead_exchange is None:
+            self._letters = await self.connection.channel(publisher_confirms=True)
+            self._dead_exchange = await declare_exchange(self._letters, self.dead)
 
     async def reply(self, reply_to: str, message: Message) -> None:
-        channel, _ = await self.open()
-        await channel.default_exchange.publish(message, routing_key=reply_to, mandatory=False)
+        await self.open()
+        assert self._replies is not None
+        await self._replies.default_exchange.publish(message, routing_key=reply_to, mandatory=False)
 
     async def dead_letter(self, routing_key: str, message: Message) -> None:
-        _, exchange = await self.open()
-        await exchange.publish(message, routing_key=routing_key)
+        await self.open()
+        assert self._dead_exchange is not None
+        await self._dead_exchange.publish(message, routing_key=routing_key)

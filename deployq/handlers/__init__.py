@@ -19,6 +19,7 @@ from deployq.handlers import (
     work_pools,
     work_queues,
 )
+from deployq.handlers.receipts import Receipt
 from deployq.messages import deployments as d
 from deployq.messages import flows as f
 from deployq.messages import runs as r
@@ -69,6 +70,18 @@ HANDLERS: dict[type[Command], Handler] = {
     wq.UpdateWorkQueue: work_queues.update_work_queue,
     wq.DeleteWorkQueue: work_queues.delete_work_queue,
     wq.CheckWorkQueues: work_queues.check_work_queues_for_deployment,
+}
+
+
+class AtOnce(Protocol):
+    async def __call__(
+        self, command: Any, uow: UnitOfWork, /, *, now: datetime, receipt: Receipt
+    ) -> bytes | None: ...
+
+
+# Commands with a one-statement path for their commonest case, tried before the general one.
+AT_ONCE: dict[type[Command], AtOnce] = {
+    d.CreateDeployment: deployments.create_new_deployment,
 }
 
 # Routing key → command model; derived so a command cannot be routable without a handler.

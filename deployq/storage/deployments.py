@@ -7,12 +7,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from deployq.messages.events import Event
 from deployq.messages.filters import DeploymentFilters, DeploymentSort
+from deployq.storage import new_deployments
 from deployq.storage.driver import Compiled, Driver
 from deployq.storage.filters import deployment_filters
 from deployq.storage.tables import deployment, deployment_schedule, flow, work_pool, work_queue
@@ -71,6 +74,18 @@ def _upsert_statement(by_id: bool, columns: tuple[str, ...], changes: tuple[str,
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _update_statement(changes: tuple[str, ...]) -> Compiled:
+    """The update for one set of changed columns, compiled once (see `_upsert_statement`)."""
+    values = {c: sa.bindparam(c, type_=deployment.c[c].type) for c in changes}
+    return Compiled.of(
+        sa.update(deployment)
+        .where(deployment.c.id == sa.bindparam("id", type_=deployment.c.id.type))
+        .values(**values, updated=sa.bindparam("now", type_=deployment.c.updated.type))
+        .returning(*deployment.c)
+    )
+
+
 GET = Compiled.of(VIEW.where(deployment.c.id == sa.bindparam("id")))
 
 
@@ -99,6 +114,16 @@ class DeploymentRepository:
         statement = _upsert_statement(by_id, tuple(row), tuple(changes))
         params = {**row, "flow_key": flow_id if by_id else flow_name}
         return await self.driver.fetchrow(statement, params)
+
+    async def insert_new(
+        self,
+        row: dict[str, Any],
+        schedules: list[dict[str, Any]],
+        remember: new_deployments.InboxRow,
+        events: list[Event],
+    ) -> bool:
+        """See `new_deployments`: all of it in one statement, or nothing (False)."""
+        return await new_deployments.insert_new(self.driver, row, schedules, remember, events)
 
     async def exists(self, deployment_id: UUID) -> bool:
         statement = sa.select(deployment.c.id).where(deployment.c.id == deployment_id)
@@ -131,15 +156,10 @@ class DeploymentRepository:
 
     async def update(
         self, deployment_id: UUID, changes: dict[str, Any], *, now: datetime
-    ) -> RowMapping | None:
+    ) -> asyncpg.Record | None:
         """Apply `changes`, touch `updated`, and lock the row for the rest of the transaction."""
-        statement = (
-            sa.update(deployment)
-            .where(deployment.c.id == deployment_id)
-            .values(**changes, updated=now)
-            .returning(*deployment.c)
-        )
-        return (await self.connection.execute(statement)).mappings().one_or_none()
+        statement = _update_statement(tuple(changes))
+        return await self.driver.fetchrow(statement, {**changes, "id": deployment_id, "now": now})
 
     async def delete(self, deployment_id: UUID) -> bool:
         statement = sa.delete(deployment).where(deployment.c.id == deployment_id)

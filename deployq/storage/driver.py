@@ -39,6 +39,9 @@ class Compiled:
     sql: str
     names: tuple[str, ...]
     processors: tuple[Processor | None, ...]
+    # Values written into the statement itself (`column == "SCHEDULED"`), used when the caller
+    # does not give them.
+    fixed: Mapping[str, Any]
 
     @classmethod
     def of(cls, statement: ClauseElement) -> Compiled:
@@ -48,11 +51,17 @@ class Compiled:
             compiled.binds[name].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
             for name in names
         )
-        return cls(compiled.string, names, processors)
+        fixed = {
+            name: compiled.binds[name].value
+            for name in names
+            if not compiled.binds[name].required and compiled.binds[name].callable is None
+        }
+        return cls(compiled.string, names, processors, fixed)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
+        values = params if not self.fixed else {**self.fixed, **params}
         return [
-            params[name] if process is None else process(params[name])
+            values[name] if process is None else process(values[name])
             for name, process in zip(self.names, self.processors, strict=True)
         ]
 

@@ -3,16 +3,19 @@ allows."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deployq.messages.runs import FlowRunFilters, FlowRunSort
+from deployq.storage.driver import Compiled, Driver
 from deployq.storage.filters import flow_run_list_conditions
 from deployq.storage.new_runs import INSERT, SCHEDULED, NewRun, insert_params
 from deployq.storage.tables import flow_run, flow_run_state
@@ -42,9 +45,32 @@ SORTS: dict[FlowRunSort, tuple[sa.UnaryExpression[Any], ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=4)
+def _delete_scheduled(auto_only: bool, future_only: bool) -> Compiled:
+    """R7's deletion, one compiled statement per shape (every deployment write runs one)."""
+    c = flow_run.c
+    statement = sa.delete(flow_run).where(
+        c.deployment_id == sa.bindparam("deployment_id", type_=c.deployment_id.type),
+        c.state_type == SCHEDULED,
+        c.state_name != AWAITING_CONCURRENCY_SLOT,
+        c.run_count == 0,
+    )
+    if auto_only:
+        statement = statement.where(c.auto_scheduled)
+    if future_only:
+        after = sa.bindparam("future_after", type_=c.next_scheduled_start_time.type)
+        statement = statement.where(c.next_scheduled_start_time > after)
+    return Compiled.of(
+        statement.returning(
+            c.id, c.deployment_id, c.next_scheduled_start_time.label("scheduled_time")
+        )
+    )
+
+
 class RunRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, driver: Driver) -> None:
         self.connection = connection
+        self.driver = driver
 
     async def insert(self, runs: Sequence[NewRun], *, now: datetime) -> set[str]:
         """Insert the runs whose (flow, idempotency key) is new, each with its state row, in one
@@ -60,27 +86,15 @@ class RunRepository:
         *,
         auto_only: bool,
         future_after: datetime | None,
-    ) -> list[RowMapping]:
+    ) -> list[asyncpg.Record]:
         """Delete the deployment's deletable-scheduled runs (R7); they come back as
         `id, deployment_id, scheduled_time` for the `flow_run.deleted` events.
 
         `future_after` narrows to runs whose next scheduled start is after it.
         """
-        c = flow_run.c
-        statement = sa.delete(flow_run).where(
-            c.deployment_id == deployment_id,
-            c.state_type == SCHEDULED,
-            c.state_name != AWAITING_CONCURRENCY_SLOT,
-            c.run_count == 0,
-        )
-        if auto_only:
-            statement = statement.where(c.auto_scheduled)
-        if future_after is not None:
-            statement = statement.where(c.next_scheduled_start_time > future_after)
-        returning = statement.returning(
-            c.id, c.deployment_id, c.next_scheduled_start_time.label("scheduled_time")
-        )
-        return list((await self.connection.execute(returning)).mappings())
+        statement = _delete_scheduled(auto_only, future_after is not None)
+        params = {"deployment_id": deployment_id, "future_after": future_after}
+        return await self.driver.fetch(statement, params)
 
     async def get(self, run_id: UUID) -> RowMapping | None:
         statement = VIEW.where(flow_run.c.id == run_id)

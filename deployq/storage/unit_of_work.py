@@ -58,7 +58,7 @@ class UnitOfWork:
 
     @cached_property
     def runs(self) -> RunRepository:
-        return RunRepository(self.connection)
+        return RunRepository(self.connection, self.driver)
 
     @cached_property
     def scheduling(self) -> SchedulingRepository:
