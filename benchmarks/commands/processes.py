@@ -56,11 +56,17 @@ class Child:
         return self.process.returncode
 
 
-async def spawn(name: str, argv: Sequence[str], env: dict[str, str], logdir: Path) -> Child:
+async def spawn(
+    name: str, argv: Sequence[str], env: dict[str, str], logdir: Path, *, stdin: bool = False
+) -> Child:
     log = logdir / f"{name}.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=stderr
+            *argv,
+            env=env,
+            stdin=asyncio.subprocess.PIPE if stdin else None,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
         )
     return Child(name, process, log)
 
