@@ -1,4 +1,5 @@
-"""The commands a run sends: realistic `deployment.create` bodies and reads of what they made.
+"""The commands a run sends: realistic `deployment.create` and `deployment.update` bodies, and
+reads of what they made.
 
 The ceiling receives the same create bodies (it keys its upsert by `name`), so both sides parse
 messages of the same size.
