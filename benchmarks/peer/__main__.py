@@ -64,7 +64,7 @@ def figures(rows: Rows, k: int) -> list[Figure]:
 async def bench(args: argparse.Namespace) -> list[Figure]:
     if not await asyncio.to_thread(Path(args.prefect_python).exists):
         note = f"skipped: no Prefect python at {args.prefect_python} (see benchmarks/README.md)"
-        print(note, file=sys.stderr)
+        print(note)
         return [figure("deployq / Prefect", [], "x", note=note)]
     names = scratch.RunNames.fresh("peer")
     rows: Rows = {}
