@@ -2,7 +2,7 @@
 
 Each call asks for 100 dates in a 100-day window, as the scheduler does per deployment (R67),
 with a start that moves between calls so no answer is reused.
-Run: python benchmarks/occurrences.py [--seconds 1.0]
+Run: python -m benchmarks.occurrences [--seconds 1.0] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from croniter import croniter
 from dateutil.rrule import rrulestr
 
+from benchmarks.figures import figure, record
 from deployq.occurrences import CronSpec, IntervalSpec, RRuleSpec, ScheduleSpec, dates
 
 NY = "America/New_York"
@@ -82,17 +83,20 @@ def dateutil_call(text: str) -> Callable[[datetime], int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=1.0, help="time per case")
-    seconds = parser.parse_args().seconds
-    print(f"{'case':40} {'dates/s':>12} {'calls/s':>10}")
+    parser.add_argument("--repeat", type=int, default=3, help="measures of each case")
+    args = parser.parse_args()
     rows = [(name, deployq_call(spec)) for name, spec in CASES]
     rows += [("baseline: croniter " + e, croniter_call(e)) for e in ("*/5 * * * *", "0 9 * * 1-5")]
     rows += [
         ("baseline: dateutil from 2020 " + text, dateutil_call(text))
         for text in ("FREQ=HOURLY", "FREQ=MINUTELY;INTERVAL=15")
     ]
-    for name, call in rows:
-        per_date, per_call = measure(call, seconds)
-        print(f"{name:40} {per_date:12,.0f} {per_call:10,.0f}")
+    found: dict[str, list[float]] = {name: [] for name, _ in rows}
+    for _ in range(args.repeat):  # case after case, then again: a burst hits no case alone
+        for name, call in rows:
+            found[name].append(measure(call, args.seconds)[0])
+    print(f"dates per second, {RUNS} dates per call: median (min to max)")
+    record([figure(f"dates/s: {name}", values, "/s") for name, values in found.items()])
 
 
 if __name__ == "__main__":

@@ -96,13 +96,17 @@ async def _execute(dsn: str, statement: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def scratch_database(server_url: str, name: str) -> AsyncIterator[ScratchDatabase]:
-    """Database `name` with deployq's schema applied, dropped on the way out whatever happened
-    (`WITH (FORCE)`: a process under test may still hold sessions to it)."""
+async def scratch_database(
+    server_url: str, name: str, *, migrate: bool = True
+) -> AsyncIterator[ScratchDatabase]:
+    """Database `name` with deployq's schema applied (unless not `migrate`: an empty database
+    for another program's schema), dropped on the way out whatever happened (`WITH (FORCE)`: a
+    process under test may still hold sessions to it)."""
     database = ScratchDatabase(server_url, name)
     await _execute(database.admin_dsn, f'CREATE DATABASE "{name}"')
     try:
-        await asyncio.to_thread(upgrade, database.url)
+        if migrate:
+            await asyncio.to_thread(upgrade, database.url)
         yield database
     finally:
         await _execute(database.admin_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -9,8 +9,10 @@ import sys
 import benchmarks.commands
 from benchmarks import scratch
 from benchmarks.ceiling import run_loop
-from benchmarks.commands.report import print_report
+from benchmarks.commands.report import print_memory, print_phases
 from benchmarks.commands.run import bench
+from benchmarks.commands.targets import all_figures
+from benchmarks.figures import record
 from deployq.settings import Settings
 
 
@@ -32,7 +34,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=5,
-        help="split each phase into this many chunks, run alternately (ceiling, create, read)",
+        help="split each phase into this many chunks, one of each per round (the ratios' "
+        "repetitions)",
+    )
+    parser.add_argument(
+        "--scaling",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="each round, also two workers (and two ceilings) side by side",
+    )
+    parser.add_argument(
+        "--events",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="each round, also creates with a subscriber bound to the events (latency)",
     )
     parser.add_argument(
         "--pool",
@@ -86,7 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("interrupted; the database, queues and processes were cleaned up", file=sys.stderr)
         raise SystemExit(130) from None
-    print_report(report)
+    print_phases(report)
+    print_memory(report)
+    print()
+    print("figures per round: median (min to max), target")
+    record(all_figures(report))
 
 
 if __name__ == "__main__":

@@ -68,8 +68,9 @@ class Driver:
         command: Command,
         *,
         timeout: float,  # noqa: ASYNC109 - a reply that never comes is counted, not awaited
-    ) -> tuple[float, dict[str, Any], str | None]:
-        """One command: (seconds from publish to reply, reply body, status header)."""
+    ) -> tuple[float, dict[str, Any], str | None, float]:
+        """One command: (seconds from publish to reply, reply body, status header, the
+        `perf_counter` reading when the reply arrived)."""
         exchange = await self.channel.get_exchange(exchange_name, ensure=False)
         correlation_id = uuid.uuid4().hex
         message = aio_pika.Message(
@@ -91,4 +92,4 @@ class Driver:
         status = (reply.headers or {}).get("status")
         if isinstance(status, bytes | bytearray):
             status = bytes(status).decode()
-        return arrived - started, orjson.loads(reply.body), status
+        return arrived - started, orjson.loads(reply.body), status, arrived

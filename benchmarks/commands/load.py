@@ -30,6 +30,7 @@ class Phase:
     by_variant: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     results: list[Any] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
     cpu: CpuUse | None = None
     new_sessions: int | None = None
     round_rates: list[float] = field(default_factory=list)
@@ -72,14 +73,21 @@ async def run_phase(
 ) -> Phase:
     """Send every command with `inflight` of them outstanding; `guard` ends the phase early
     (e.g. when the process under test exits)."""
-    phase = Phase(name, sent=len(commands), results=[None] * len(commands))
+    phase = Phase(
+        name,
+        sent=len(commands),
+        results=[None] * len(commands),
+        arrivals=[math.nan] * len(commands),
+    )
     position = iter(range(len(commands)))
 
     async def lane() -> None:
         for index in position:
             command = commands[index]
             try:
-                seconds, body, status = await driver.call(exchange_name, command, timeout=timeout)
+                seconds, body, status, arrived = await driver.call(
+                    exchange_name, command, timeout=timeout
+                )
             except TimeoutError:
                 phase.errors["timeout"] += 1
                 continue
@@ -87,6 +95,7 @@ async def run_phase(
                 phase.latencies.append(seconds)
                 phase.by_variant.setdefault(command.variant, []).append(seconds)
                 phase.results[index] = body.get("result")
+                phase.arrivals[index] = arrived
             else:
                 code = (body.get("error") or {}).get("code") or f"status={status}"
                 phase.errors[code] += 1
@@ -130,6 +139,7 @@ def merge(name: str, parts: Sequence[Phase]) -> Phase:
             whole.by_variant.setdefault(variant, []).extend(values)
         whole.errors.update(part.errors)
         whole.results += part.results
+        whole.arrivals += part.arrivals
         whole.round_rates.append(part.rate)
         if part.new_sessions is not None:
             whole.new_sessions = (whole.new_sessions or 0) + part.new_sessions

@@ -1,4 +1,5 @@
-"""The commands a run sends: realistic `deployment.create` bodies and reads of what they made.
+"""The commands a run sends: realistic `deployment.create` and `deployment.update` bodies, and
+reads of what they made.
 
 The ceiling receives the same create bodies (it keys its upsert by `name`), so both sides parse
 messages of the same size.
@@ -33,21 +34,40 @@ def create_body(flow_id: str, name: str, index: int, *, scheduled: bool) -> dict
     return body
 
 
-def creates(flow_id: str, prefix: str, count: int) -> list[Command]:
-    """Unique names, a fresh message_id each; every other one carries an interval schedule."""
-    out = []
-    for i in range(count):
-        scheduled = i % 2 == 0
-        body = create_body(flow_id, f"{prefix}-{i:07d}", i, scheduled=scheduled)
-        out.append(
-            Command(
-                "deployment.create",
-                orjson.dumps(body),
-                uuid.uuid4().hex,
-                "with one interval schedule" if scheduled else "without schedule",
-            )
+def creates(flow_id: str, prefix: str, count: int, *, scheduled: bool = False) -> list[Command]:
+    """Unique names, a fresh message_id each; each with one interval schedule if `scheduled`."""
+    variant = "with one interval schedule" if scheduled else "without schedule"
+    return [
+        Command(
+            "deployment.create",
+            orjson.dumps(create_body(flow_id, f"{prefix}-{i:07d}", i, scheduled=scheduled)),
+            uuid.uuid4().hex,
+            variant,
         )
-    return out
+        for i in range(count)
+    ]
+
+
+def update_body(deployment_id: str, revision: int) -> dict[str, Any]:
+    """What a team changes between releases: the description, the tags and the parameters."""
+    return {
+        "id": deployment_id,
+        "description": f"nightly extract and load of the orders tables (revision {revision})",
+        "tags": ["bench", "etl", f"rev-{revision % 16}"],
+        "parameters": {"source": "orders", "batch_size": 500 + revision, "dry_run": False},
+    }
+
+
+def updates(ids: Sequence[str], first_revision: int = 1) -> list[Command]:
+    """One `deployment.update` per id, each a fresh message_id."""
+    return [
+        Command(
+            "deployment.update",
+            orjson.dumps(update_body(i, first_revision + n)),
+            uuid.uuid4().hex,
+        )
+        for n, i in enumerate(ids)
+    ]
 
 
 def reads(ids: Sequence[str]) -> list[Command]:
@@ -57,7 +77,7 @@ def reads(ids: Sequence[str]) -> list[Command]:
 async def flow_create(driver: Driver, exchange: str, name: str, reply_within: float) -> str:
     """The flow every created deployment belongs to."""
     body = orjson.dumps({"name": name, "tags": ["bench"]})
-    _, reply, _ = await driver.call(
+    _, reply, _, _ = await driver.call(
         exchange, Command("flow.create", body, uuid.uuid4().hex), timeout=reply_within
     )
     if not reply.get("ok"):

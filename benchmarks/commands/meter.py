@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,8 @@ class CpuMeter:
     """CPU by process group during a phase, and the PostgreSQL sessions opened meanwhile
     (a pool that keeps opening and closing connections shows up there)."""
 
-    def __init__(self, under_test: int, database: str, admin_url: str) -> None:
-        self.under_test = under_test
+    def __init__(self, under_test: int | Sequence[int], database: str, admin_url: str) -> None:
+        self.under_test = (under_test,) if isinstance(under_test, int) else tuple(under_test)
         self.database = database
         self.admin_url = admin_url
 
@@ -89,7 +90,7 @@ class CpuMeter:
 
     def _sample(self) -> dict[int, tuple[str, int]]:
         """pid → (group, ticks) for the processes this run accounts for by name."""
-        sample = {self.under_test: ("under_test", _ticks(self.under_test))}
+        sample = {pid: ("under_test", _ticks(pid)) for pid in self.under_test}
         sample[os.getpid()] = ("driver", _ticks(os.getpid()))
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit() or int(entry.name) in sample:

@@ -56,11 +56,17 @@ class Child:
         return self.process.returncode
 
 
-async def spawn(name: str, argv: Sequence[str], env: dict[str, str], logdir: Path) -> Child:
+async def spawn(
+    name: str, argv: Sequence[str], env: dict[str, str], logdir: Path, *, stdin: bool = False
+) -> Child:
     log = logdir / f"{name}.log"
     with log.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            *argv, env=env, stdout=asyncio.subprocess.PIPE, stderr=stderr
+            *argv,
+            env=env,
+            stdin=asyncio.subprocess.PIPE if stdin else None,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
         )
     return Child(name, process, log)
 
@@ -95,7 +101,9 @@ async def wait_for_deployq(driver: Driver, worker: Child, namespace: str, limit:
             await asyncio.sleep(0.2)
             continue
         with contextlib.suppress(TimeoutError):
-            _, body, _ = await driver.call(exchange, Command("system.ping", b"{}", None), timeout=1)
+            _, body, _, _ = await driver.call(
+                exchange, Command("system.ping", b"{}", None), timeout=1
+            )
             if body.get("ok"):
                 return time.perf_counter() - started
     raise RuntimeError(f"deployq worker did not answer system.ping within {limit:.0f}s")
@@ -110,12 +118,18 @@ async def wait_for_ceiling(process: Child, limit: float = 30.0) -> None:
 
 
 async def start_ceiling(
-    args: argparse.Namespace, driver: Driver, namespace: str, database_url: str, logdir: Path
+    args: argparse.Namespace,
+    driver: Driver,
+    namespace: str,
+    database_url: str,
+    logdir: Path,
+    *,
+    name: str = "ceiling",
 ) -> Child:
     async with driver.connection.channel() as channel:
         await ceiling.declare(channel, namespace)
     child = await spawn(
-        "ceiling",
+        name,
         [
             sys.executable, "-m", "benchmarks.ceiling",
             "--namespace", namespace,
@@ -132,7 +146,13 @@ async def start_ceiling(
 
 
 async def start_worker(
-    args: argparse.Namespace, driver: Driver, namespace: str, database_url: str, logdir: Path
+    args: argparse.Namespace,
+    driver: Driver,
+    namespace: str,
+    database_url: str,
+    logdir: Path,
+    *,
+    name: str = "worker",
 ) -> tuple[Child, float]:
     """The worker, answering; and the seconds it took to answer its first `system.ping`."""
     argv = (
@@ -142,10 +162,24 @@ async def start_worker(
     )
     if args.worker_migrate:
         argv.append("--migrate")
-    worker = await spawn("worker", argv, deployq_env(args, namespace, database_url), logdir)
+    worker = await spawn(name, argv, deployq_env(args, namespace, database_url), logdir)
     try:
         return worker, await wait_for_deployq(driver, worker, namespace, limit=60)
     except BaseException:
         await worker.stop()
         print(worker.tail(), file=sys.stderr)
         raise
+
+
+async def wait_for_consumers(driver: Driver, queue: str, count: int, limit: float = 60.0) -> None:
+    """Until `queue` has `count` consumers: a second process's first pong may come from the
+    first one, so only the broker can say that both are consuming."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        async with driver.connection.channel() as channel:
+            declared = await channel.declare_queue(queue, passive=True)
+            consumers = declared.declaration_result.consumer_count or 0
+        if consumers >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{queue} did not reach {count} consumers within {limit:.0f}s")

@@ -1,7 +1,7 @@
-"""The printed figures: a table per phase, the ratios against the ceiling, the worker's memory.
+"""What a run saw, and the printed tables: per phase, CPU per process group, the worker's memory.
 
-The ratios are read against the targets below (deployq / ceiling measured in the same run), so
-the printout says "meets" or "MISSES" rather than leaving the arithmetic to the reader.
+The ratios against the ceiling and their targets are `targets`' part; this module keeps every
+round's phases so that they can be read round by round.
 """
 
 from __future__ import annotations
@@ -10,40 +10,50 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from benchmarks.commands.load import Phase, percentile
+from benchmarks.commands.load import Phase, merge
 
-# Targets the figures are read against (deployq / ceiling).
-CREATE_THROUGHPUT_TARGET = 0.60
-CREATE_P99_TARGET = 2.0
-READ_THROUGHPUT_TARGET = 0.70
-RSS_TARGET_MB = 120.0
+# The phases of a round, in the order they run (and are printed).
+PHASES = (
+    "ceiling",
+    "ceiling x2",
+    "create",
+    "create x2",
+    "create scheduled",
+    "update",
+    "read",
+    "create subscribed",
+)
 
 
 @dataclass(slots=True)
 class Report:
-    ceiling: Phase | None = None
-    create: Phase | None = None
-    read: Phase | None = None
+    rounds: dict[str, list[Phase]] = field(default_factory=dict)
+    # Per round: reply-to-event seconds of each create, and how many events never came.
+    event_latencies: list[tuple[list[float], int]] = field(default_factory=list)
     rss: dict[str, dict[str, float]] = field(default_factory=dict)
-    outcomes: Counter[str] = field(default_factory=Counter)
     startup_seconds: float = math.nan
 
+    def keep(self, phase: Phase) -> Phase:
+        self.rounds.setdefault(phase.name, []).append(phase)
+        return phase
 
-def ratio(a: float, b: float) -> float:
-    return a / b if b and not math.isnan(a) and not math.isnan(b) else math.nan
+    def merged(self) -> list[Phase]:
+        return [merge(name, self.rounds[name]) for name in PHASES if name in self.rounds]
 
-
-def verdict(ok: bool) -> str:
-    return "meets" if ok else "MISSES"
+    def outcomes(self) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for phase in self.rounds.get("create", []) + self.rounds.get("create scheduled", []):
+            found.update(r.get("outcome", "?") for r in phase.results if r is not None)
+        return found
 
 
 def print_phases(report: Report) -> None:
-    rows = [p for p in (report.ceiling, report.create, report.read) if p is not None]
+    rows = report.merged()
     print()
-    print(f"{'':<16}{'commands/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ok':>8}{'errors':>8}")
+    print(f"{'':<18}{'commands/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'ok':>8}{'errors':>8}")
     for p in rows:
         print(
-            f"{p.name:<16}{p.rate:>12.0f}{p.percentile(50):>9.2f}{p.percentile(99):>9.2f}"
+            f"{p.name:<18}{p.rate:>12.0f}{p.percentile(50):>9.2f}{p.percentile(99):>9.2f}"
             f"{p.answered_ok:>8}{p.error_count:>8}"
         )
     for p in rows:
@@ -53,58 +63,35 @@ def print_phases(report: Report) -> None:
     for p in rows:
         if p.errors:
             print(f"  {p.name} errors: {dict(p.errors)}")
-    if report.create is not None:
-        for variant, values in sorted(report.create.by_variant.items()):
-            print(
-                f"  create {variant}: p50 {percentile(values, 50):.2f} ms, "
-                f"p99 {percentile(values, 99):.2f} ms ({len(values)})"
-            )
-        print(f"  create outcomes: {dict(report.outcomes)}")
+    print(f"  create outcomes: {dict(report.outcomes())}")
     print()
     print(
         "CPU during each phase, in cores (this host has 2; 'others' is everything else on it);\n"
-        "CPU ms/command is the process under test's own CPU time per command answered"
+        "CPU ms/command is the processes under test's own CPU time per command answered"
     )
     print(
-        f"{'':<16}{'under test':>11}{'generator':>10}{'rabbitmq':>9}{'postgres':>9}{'others':>8}"
+        f"{'':<18}{'under test':>11}{'generator':>10}{'rabbitmq':>9}{'postgres':>9}{'others':>8}"
         f"{'new pg sessions':>17}{'CPU ms/command':>16}"
     )
     for p in rows:
         if p.cpu is not None:
             c = p.cpu
             print(
-                f"{p.name:<16}{c.under_test:>11.2f}{c.driver:>10.2f}{c.rabbitmq:>9.2f}"
+                f"{p.name:<18}{c.under_test:>11.2f}{c.driver:>10.2f}{c.rabbitmq:>9.2f}"
                 f"{c.postgres:>9.2f}{c.others:>8.2f}{_or_unknown(p.new_sessions):>17}"
-                f"{c.under_test * p.seconds / max(p.answered_ok, 1) * 1000:>16.2f}"
+                f"{cpu_per_command(p):>16.2f}"
             )
+
+
+def cpu_per_command(phase: Phase) -> float:
+    """Milliseconds of the processes under test's CPU per command answered."""
+    if phase.cpu is None or not phase.answered_ok:
+        return math.nan
+    return phase.cpu.under_test * phase.seconds / phase.answered_ok * 1000
 
 
 def _or_unknown(value: int | None) -> str:
     return "?" if value is None else str(value)
-
-
-def print_ratios(report: Report) -> None:
-    base = report.ceiling
-    if base is None:
-        return
-    print()
-    print("deployq / ceiling")
-    if report.create is not None:
-        throughput = ratio(report.create.rate, base.rate)
-        p99 = ratio(report.create.percentile(99), base.percentile(99))
-        print(
-            f"  create: throughput {throughput:6.1%} (target >= {CREATE_THROUGHPUT_TARGET:.0%}: "
-            f"{verdict(throughput >= CREATE_THROUGHPUT_TARGET)}), "
-            f"p99 {p99:.2f}x (target <= {CREATE_P99_TARGET:.0f}x: "
-            f"{verdict(p99 <= CREATE_P99_TARGET)})"
-        )
-    if report.read is not None:
-        throughput = ratio(report.read.rate, base.rate)
-        p99 = ratio(report.read.percentile(99), base.percentile(99))
-        print(
-            f"  read:   throughput {throughput:6.1%} (target >= {READ_THROUGHPUT_TARGET:.0%}: "
-            f"{verdict(throughput >= READ_THROUGHPUT_TARGET)}), p99 {p99:.2f}x"
-        )
 
 
 def print_memory(report: Report) -> None:
@@ -115,13 +102,4 @@ def print_memory(report: Report) -> None:
     for moment, figures in report.rss.items():
         rss = figures.get("VmRSS", math.nan)
         peak = figures.get("VmHWM", math.nan)
-        line = f"  {moment:<26} VmRSS {rss:6.1f} MB  (peak VmHWM {peak:.1f} MB)"
-        if moment == "at rest after start-up":
-            line += f"  target < {RSS_TARGET_MB:.0f} MB: {verdict(rss < RSS_TARGET_MB)}"
-        print(line)
-
-
-def print_report(report: Report) -> None:
-    print_phases(report)
-    print_ratios(report)
-    print_memory(report)
+        print(f"  {moment:<26} VmRSS {rss:6.1f} MB  (peak VmHWM {peak:.1f} MB)")

@@ -14,12 +14,15 @@ import uuid
 import asyncpg
 import sqlalchemy as sa
 
+from benchmarks.figures import figure, ratios, record
 from benchmarks.materialise.raw_writes import capture, write_raw
 from benchmarks.materialise.seed import NOW, add_deployments, count_rows, outbox_events, reset
 from deployq.clock import fixed
 from deployq.scheduling.passes import PAGE_CONCURRENCY, main_pass
 from deployq.settings import SchedulerSettings
 from deployq.storage.database import Database
+
+PASS_TARGET = 0.30  # of the faster raw insert of the same rows
 
 
 async def timed_pass(
@@ -37,8 +40,8 @@ async def timed_pass(
     return expected / elapsed, cpu
 
 
-async def steady(db: Database, settings: SchedulerSettings, repeat: int = 9) -> float:
-    """Median seconds of a main pass that finds nothing to do.
+async def steady(db: Database, settings: SchedulerSettings, repeat: int = 9) -> list[float]:
+    """Seconds of each of `repeat` main passes that find nothing to do.
 
     Measured after VACUUM ANALYZE, as autovacuum leaves a table some time after a bulk insert;
     right after one, the first passes also pay for setting hint bits and for heap fetches that
@@ -52,7 +55,7 @@ async def steady(db: Database, settings: SchedulerSettings, repeat: int = 9) -> 
         result = await main_pass(db, settings, fixed(NOW))
         times.append(time.perf_counter() - began)
         assert result.created == 0, result
-    return statistics.median(times)
+    return times
 
 
 async def throughput(
@@ -103,6 +106,25 @@ async def throughput(
         "  (runs + state rows + outbox rows, the same bytes)"
     )
     print(f"pass / that          {best['pass'] / best['all']:>9.0%}")
+    raw_rates = [max(a, b) for a, b in zip(rates["raw"], rates["chunked"], strict=True)]
+    print("per round: median (min to max)")
+    record(
+        [
+            figure(f"scheduler pass, {expected:,} runs: runs/s", rates["pass"], "/s"),
+            figure("raw INSERT … SELECT unnest of the same runs: rows/s", raw_rates, "/s"),
+            figure(
+                "scheduler pass / raw insert",
+                ratios(rates["pass"], raw_rates),
+                "%",
+                at_least=PASS_TARGET,
+            ),
+            figure(
+                "scheduler pass / raw insert of all it writes",
+                ratios(rates["pass"], rates["all"]),
+                "%",
+            ),
+        ]
+    )
 
 
 async def steady_state(db: Database, flow_id: uuid.UUID, small: int, large: int) -> None:
@@ -112,14 +134,27 @@ async def steady_state(db: Database, flow_id: uuid.UUID, small: int, large: int)
     await reset(db)
     stocked = await main_pass(db, defaults, fixed(NOW))
     assert stocked.created == small * defaults.min_runs
-    small_seconds = await steady(db, defaults)
+    small_times = await steady(db, defaults)
     await add_deployments(db, flow_id, large - small, "b-")
     filled = await main_pass(db, defaults, fixed(NOW))
     assert filled.created == (large - small) * defaults.min_runs
-    large_seconds = await steady(db, defaults)
+    large_times = await steady(db, defaults)
+    small_seconds, large_seconds = statistics.median(small_times), statistics.median(large_times)
     print(f"steady pass          {small:>9,} deployments {small_seconds * 1000:7.1f} ms")
     print(f"                     {large:>9,} deployments {large_seconds * 1000:7.1f} ms")
     print(
         f"                     {large_seconds / small_seconds:>9.1f}x the time"
         f" for {large / small:.0f}x the deployments"
+    )
+    record(
+        [
+            figure(f"steady pass, {small:,} deployments", [t * 1000 for t in small_times], "ms"),
+            figure(f"steady pass, {large:,} deployments", [t * 1000 for t in large_times], "ms"),
+            figure(
+                f"steady pass, {large:,} / {small:,} deployments: time",
+                ratios(large_times, small_times),
+                "x",
+                note=f"linear: {large / small:.0f}x",
+            ),
+        ]
     )
