@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from uuid_utils.compat import uuid7
 
@@ -33,6 +34,7 @@ from deployq.messages.deployments import (
     UpdateDeployment,
 )
 from deployq.storage import new_deployments
+from deployq.storage.deployment_updates import Dropping
 from deployq.storage.unit_of_work import UnitOfWork
 
 # Command fields stored as deployment columns of the same name.
@@ -181,11 +183,12 @@ async def update_deployment(
     route = await routing.resolve_work_queue(uow, command, now=now)
     if route is not None:  # R53, and R56's `work_pool_name: null`
         changes["work_queue_id"] = route.work_queue_id
+    if command.schedules is None:  # the whole change in one statement
+        return await _changed(uow, command.id, changes, FUTURE_AUTO_RUNS, now=now)
     if await uow.deployments.update(command.id, changes, now=now) is None:
         raise missing.deployment(command.id)
     await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=True, now=now)
-    if command.schedules is not None:
-        await replace_schedules(uow, command.id, command.schedules, now=now)
+    await replace_schedules(uow, command.id, command.schedules, now=now)
     return await announce.deployment_updated(uow, command.id, now=now)
 
 
@@ -193,19 +196,37 @@ async def pause_deployment(
     command: PauseDeployment, uow: UnitOfWork, *, now: datetime
 ) -> Deployment:
     """R59: past and future auto-scheduled runs go; pausing twice is harmless."""
-    if await uow.deployments.update(command.id, {"paused": True}, now=now) is None:
-        raise missing.deployment(command.id)
-    await delete_scheduled_runs(uow, command.id, auto_only=True, future_only=False, now=now)
-    return await announce.deployment_updated(uow, command.id, now=now)
+    return await _changed(uow, command.id, {"paused": True}, AUTO_RUNS, now=now)
 
 
 async def resume_deployment(
     command: ResumeDeployment, uow: UnitOfWork, *, now: datetime
 ) -> Deployment:
     """R59: touching `updated` lets the scheduler's recent loop refill it at once."""
-    if await uow.deployments.update(command.id, {"paused": False}, now=now) is None:
-        raise missing.deployment(command.id)
-    return await announce.deployment_updated(uow, command.id, now=now)
+    return await _changed(uow, command.id, {"paused": False}, None, now=now)
+
+
+# Which runs go with a change (R7): R57's future auto runs on update, every auto run on pause.
+FUTURE_AUTO_RUNS = Dropping(auto_only=True, future_only=True)
+AUTO_RUNS = Dropping(auto_only=True, future_only=False)
+
+
+async def _changed(
+    uow: UnitOfWork,
+    deployment_id: UUID,
+    changes: dict[str, Any],
+    dropping: Dropping | None,
+    *,
+    now: datetime,
+) -> Deployment:
+    """Apply `changes`, drop the runs they call for, and announce both (one statement)."""
+    updated = await uow.deployments.change(deployment_id, changes, dropping=dropping, now=now)
+    if updated is None:
+        raise missing.deployment(deployment_id)
+    announce.runs_deleted(uow, updated.dropped, now=now)
+    deployment = convert.deployment(updated.row)
+    announce.deployment_changed(uow, events.DEPLOYMENT_UPDATED, deployment, now=now)
+    return deployment
 
 
 async def delete_deployment(

@@ -9,43 +9,21 @@ from uuid import UUID
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from deployq.messages.events import Event
 from deployq.messages.filters import DeploymentFilters, DeploymentSort
-from deployq.storage import new_deployments
+from deployq.storage import deployment_updates, new_deployments
+from deployq.storage.deployment_updates import Dropping, Updated
+from deployq.storage.deployment_view import pool_name_of, schedules_of
 from deployq.storage.driver import Compiled, Driver
 from deployq.storage.filters import deployment_filters
-from deployq.storage.tables import deployment, deployment_schedule, flow, work_pool, work_queue
+from deployq.storage.tables import deployment, flow
 
-_schedule = deployment_schedule.alias("s")
-
-# The deployment's schedules as one JSON array, most recently updated first (R4).
-SCHEDULES = sa.func.coalesce(
-    sa.select(
-        sa.func.jsonb_agg(
-            aggregate_order_by(
-                sa.func.to_jsonb(_schedule.table_valued()),
-                _schedule.c.updated.desc(),
-                _schedule.c.id,
-            )
-        )
-    )
-    .where(_schedule.c.deployment_id == deployment.c.id)
-    .scalar_subquery(),
-    sa.text("'[]'::jsonb"),
-).label("schedules")
-
-WORK_POOL_NAME = (
-    sa.select(work_pool.c.name)
-    .join(work_queue, work_queue.c.work_pool_id == work_pool.c.id)
-    .where(work_queue.c.id == deployment.c.work_queue_id)
-    .scalar_subquery()
-    .label("work_pool_name")
-)
-
+SCHEDULES = schedules_of(deployment.c.id)
+WORK_POOL_NAME = pool_name_of(deployment.c.work_queue_id)
 VIEW = sa.select(*deployment.c, SCHEDULES, WORK_POOL_NAME)
 
 SORTS: dict[DeploymentSort, tuple[sa.UnaryExpression[Any], ...]] = {
@@ -153,6 +131,20 @@ class DeploymentRepository:
         statement = sa.select(sa.func.count()).select_from(deployment)
         statement = statement.where(*deployment_filters(filters))
         return int((await self.connection.execute(statement)).scalar_one())
+
+    async def change(
+        self,
+        deployment_id: UUID,
+        changes: dict[str, Any],
+        *,
+        dropping: Dropping | None,
+        now: datetime,
+    ) -> Updated | None:
+        """Update, drop R7's runs and read the deployment back, in one statement (see
+        `deployment_updates`); None when there is no such deployment."""
+        return await deployment_updates.update(
+            self.driver, deployment_id, changes, dropping=dropping, now=now
+        )
 
     async def update(
         self, deployment_id: UUID, changes: dict[str, Any], *, now: datetime

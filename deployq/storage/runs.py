@@ -45,25 +45,32 @@ SORTS: dict[FlowRunSort, tuple[sa.UnaryExpression[Any], ...]] = {
 }
 
 
-@functools.lru_cache(maxsize=4)
-def _delete_scheduled(auto_only: bool, future_only: bool) -> Compiled:
-    """R7's deletion, one compiled statement per shape (every deployment write runs one)."""
+def deletable(auto_only: bool, future_only: bool) -> list[sa.ColumnElement[bool]]:
+    """R7: the deployment's (`:deployment_id`) runs a change may delete; `future_only` narrows
+    them to runs starting after `:future_after`."""
     c = flow_run.c
-    statement = sa.delete(flow_run).where(
+    found = [
         c.deployment_id == sa.bindparam("deployment_id", type_=c.deployment_id.type),
         c.state_type == SCHEDULED,
         c.state_name != AWAITING_CONCURRENCY_SLOT,
         c.run_count == 0,
-    )
+    ]
     if auto_only:
-        statement = statement.where(c.auto_scheduled)
+        found.append(c.auto_scheduled)
     if future_only:
         after = sa.bindparam("future_after", type_=c.next_scheduled_start_time.type)
-        statement = statement.where(c.next_scheduled_start_time > after)
+        found.append(c.next_scheduled_start_time > after)
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _delete_scheduled(auto_only: bool, future_only: bool) -> Compiled:
+    """R7's deletion, one compiled statement per shape (every deployment write runs one)."""
+    c = flow_run.c
     return Compiled.of(
-        statement.returning(
-            c.id, c.deployment_id, c.next_scheduled_start_time.label("scheduled_time")
-        )
+        sa.delete(flow_run)
+        .where(*deletable(auto_only, future_only))
+        .returning(c.id, c.deployment_id, c.next_scheduled_start_time.label("scheduled_time"))
     )
 
 
