@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from deployq.handlers import (
     deployments,
     flows,
+    new_deployments,
     runs,
     schedules,
     system,
@@ -81,7 +82,7 @@ class AtOnce(Protocol):
 
 # Commands with a one-statement path for their commonest case, tried before the general one.
 AT_ONCE: dict[type[Command], AtOnce] = {
-    d.CreateDeployment: deployments.create_new_deployment,
+    d.CreateDeployment: new_deployments.create_new_deployment,
 }
 
 # Routing key → command model; derived so a command cannot be routable without a handler.
