@@ -49,10 +49,14 @@ async def test_duplicate_message_ids_are_applied_once(
     later = {"deployment_id": dep["id"], "scheduled_time": soon(60).isoformat()}
     manual = await twice(wire, "flow_run.create", later)
     late = await twice(wire, "deployment.drop_late_runs", {"deployment_id": dep["id"]})
+    extra = ok(await wire.write("flow_run.create", later))
+    gone = await twice(wire, "flow_run.delete", {"id": extra["id"]})
 
     assert filled[0] == filled[1]
     assert manual[0] == manual[1]
     assert late[0] == late[1]
+    assert gone[0] == gone[1]
+    assert orjson.loads(gone[0])["result"] == {"deleted": True}
     backfilled = orjson.loads(filled[0])["result"]["run_ids"]
     assert len(backfilled) == 3
     assert orjson.loads(late[0])["result"] == {"deleted": 3}

@@ -157,6 +157,9 @@ async def test_more_occurrences_than_the_bound_is_refused_and_creates_nothing(
     exact = await backfill(db, NOW, most=8, **body)
 
     assert "DEPLOYQ_BACKFILL_MAX_RUNS" in refused.value.message
+    stored = await runs(db, dep.id)
+    in_order = sorted(stored, key=lambda r: (r["next_scheduled_start_time"], str(r["schedule_id"])))
+    assert exact.run_ids == [r["id"] for r in in_order]  # time order, ties by schedule id
     assert len(exact.run_ids) == 8
 
 

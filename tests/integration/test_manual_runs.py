@@ -3,6 +3,7 @@ schema, the idempotency key, and which changes of the deployment leave it alone.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -170,6 +171,18 @@ async def test_idempotency_key_returns_the_run_unchanged_and_announces_nothing(
     assert elsewhere == first
     assert await created(db, dep.id) == [str(first.id)]
     assert await created(db, other.id) == []
+
+
+async def test_one_key_sent_at_once_makes_one_run(db: Database) -> None:
+    flow = await make_flow(db, NOW)
+    dep = await make_deployment(db, flow.id, NOW)
+
+    found = await asyncio.gather(
+        *(manual_run(db, NOW, deployment_id=dep.id, idempotency_key="burst") for _ in range(4))
+    )
+
+    assert {run.id for run in found} == {found[0].id}
+    assert await created(db, dep.id) == [str(found[0].id)]
 
 
 async def test_keys_are_per_flow(db: Database) -> None:
