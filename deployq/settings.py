@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     inbox_retention: Seconds = timedelta(hours=24)
     outbox_retention: Seconds = timedelta(hours=1)
     shutdown_grace_seconds: float = Field(30.0, gt=0)
+    # The most occurrences one `deployment.backfill` may cover (CONTRACT §8).
+    backfill_max_runs: int = Field(1000, ge=1, le=100_000)
 
     # Database pool
     # Default: prefetch + 4, so every command in hand has a connection (no churn) and the relay,

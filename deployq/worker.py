@@ -9,6 +9,7 @@ import logging
 from deployq.bootstrap import Deps
 from deployq.broker import Link, Stopped
 from deployq.consumers.commands import CommandConsumer
+from deployq.handlers.bounds import Bounds
 from deployq.retry import is_transient, pause
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ async def serve(deps: Deps, stop: asyncio.Event, ready: asyncio.Event | None = N
                     body_limit=settings.body_limit,
                     json_max_depth=settings.json_max_depth,
                     prefetch=settings.prefetch,
+                    bounds=Bounds(backfill_max_runs=settings.backfill_max_runs),
                 )
                 consumers.append(consumer)
                 if not await _consume(consumer, link, stop, deps, ready):

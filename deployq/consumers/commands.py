@@ -25,6 +25,7 @@ from deployq.consumers.dispatch import Answer
 from deployq.consumers.outcome import Action, Outcome, decide
 from deployq.consumers.settle import hand_back, settle
 from deployq.errors import DeployqError
+from deployq.handlers.bounds import DEFAULT_BOUNDS, Bounds
 from deployq.metrics import Metrics
 from deployq.retry import Backoff, is_transient
 from deployq.storage.database import Database
@@ -63,8 +64,10 @@ class CommandConsumer:
         body_limit: int,
         json_max_depth: int,
         prefetch: int,
+        bounds: Bounds = DEFAULT_BOUNDS,
     ) -> None:
         self.db = db
+        self.bounds = bounds
         self.connection = connection
         self.publisher = replies.Publisher(connection, topology.dead)
         self.topology = topology
@@ -145,7 +148,7 @@ class CommandConsumer:
         while True:
             produced: Answer | Exception
             try:
-                produced = await dispatch.execute(decoded, self.db, self.clock)
+                produced = await dispatch.execute(decoded, self.db, self.clock, self.bounds)
             except asyncio.CancelledError:
                 raise
             except Exception as error:

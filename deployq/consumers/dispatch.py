@@ -17,11 +17,13 @@ import pydantic_core
 
 from deployq.consumers.codec import Decoded
 from deployq.errors import Conflict, DeployqError
-from deployq.handlers import AT_ONCE, HANDLERS
+from deployq.handlers import AT_ONCE, BOUNDED, HANDLERS
+from deployq.handlers.bounds import DEFAULT_BOUNDS, Bounds
 from deployq.handlers.receipts import Receipt
-from deployq.messages.base import Result
+from deployq.messages.base import Command, Result
 from deployq.storage.database import Database
 from deployq.storage.inbox import Claim, Remembered
+from deployq.storage.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +69,30 @@ def _from_inbox(stored: Remembered, decoded: Decoded) -> Answer:
     return Answer(stored.reply, False, error["code"], error["message"])
 
 
-async def execute(decoded: Decoded, db: Database, clock: Callable[[], datetime]) -> Answer:
+async def _handle(
+    command: Command, uow: UnitOfWork, now: datetime, bounds: Bounds
+) -> Result | Sequence[Result]:
+    bounded = BOUNDED.get(type(command))
+    if bounded is not None:
+        return await bounded(command, uow, now=now, bounds=bounds)
+    return await HANDLERS[type(command)](command, uow, now=now)
+
+
+async def execute(
+    decoded: Decoded,
+    db: Database,
+    clock: Callable[[], datetime],
+    bounds: Bounds = DEFAULT_BOUNDS,
+) -> Answer:
     command = decoded.command
     now = clock()
     if not command.writes:
         async with db.reading() as uow:
             try:
-                return ok_answer(await HANDLERS[type(command)](command, uow, now=now))
+                return ok_answer(await _handle(command, uow, now, bounds))
             except DeployqError as error:
                 return error_answer(error)
-    return await _at_once(decoded, db, now) or await _write(decoded, db, now)
+    return await _at_once(decoded, db, now) or await _write(decoded, db, now, bounds)
 
 
 async def _at_once(decoded: Decoded, db: Database, now: datetime) -> Answer | None:
@@ -90,7 +106,7 @@ async def _at_once(decoded: Decoded, db: Database, now: datetime) -> Answer | No
     return None if reply is None else Answer(reply, ok=True)
 
 
-async def _write(decoded: Decoded, db: Database, now: datetime) -> Answer:
+async def _write(decoded: Decoded, db: Database, now: datetime, bounds: Bounds) -> Answer:
     """Claim the message id, run the handler, keep its reply: one transaction."""
     command = decoded.command
     message_id = decoded.message_id or ""
@@ -100,7 +116,7 @@ async def _write(decoded: Decoded, db: Database, now: datetime) -> Answer:
             stored = await uow.inbox.find(message_id)
             return _from_inbox(_present(stored, message_id), decoded)
         try:
-            answer = ok_answer(await HANDLERS[type(command)](command, uow, now=now))
+            answer = ok_answer(await _handle(command, uow, now, bounds))
         except DeployqError as error:
             refused = error_answer(error)
         else:

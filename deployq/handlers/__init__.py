@@ -13,15 +13,22 @@ from typing import Any, Protocol
 from deployq.handlers import (
     deployments,
     flows,
+    manual_runs,
+    new_deployments,
+    previews,
+    run_controls,
     runs,
     schedules,
     system,
     work_pools,
     work_queues,
 )
+from deployq.handlers.bounds import Bounds
 from deployq.handlers.receipts import Receipt
 from deployq.messages import deployments as d
 from deployq.messages import flows as f
+from deployq.messages import previews as p
+from deployq.messages import run_controls as rc
 from deployq.messages import runs as r
 from deployq.messages import schedules as sc
 from deployq.messages import system as s
@@ -55,10 +62,15 @@ HANDLERS: dict[type[Command], Handler] = {
     sc.UpdateSchedule: schedules.update_deployment_schedule,
     sc.DeleteSchedule: schedules.delete_deployment_schedule,
     sc.DeleteAllSchedules: schedules.delete_deployment_schedules,
+    p.PreviewSchedules: previews.preview_schedules,
+    rc.Backfill: run_controls.backfill_deployment,
+    rc.DropLateRuns: run_controls.drop_late_runs,
     r.ScheduleRuns: runs.schedule_runs,
     r.ReadFlowRun: runs.read_flow_run,
     r.ListFlowRuns: runs.read_flow_runs,
     r.CountFlowRuns: runs.count_flow_runs,
+    r.CreateFlowRun: manual_runs.create_flow_run,
+    r.DeleteFlowRun: manual_runs.delete_flow_run,
     wp.CreateWorkPool: work_pools.create_work_pool,
     wp.ReadWorkPool: work_pools.read_work_pool,
     wp.ListWorkPools: work_pools.read_work_pools,
@@ -81,7 +93,19 @@ class AtOnce(Protocol):
 
 # Commands with a one-statement path for their commonest case, tried before the general one.
 AT_ONCE: dict[type[Command], AtOnce] = {
-    d.CreateDeployment: deployments.create_new_deployment,
+    d.CreateDeployment: new_deployments.create_new_deployment,
+}
+
+
+class BoundedHandler(Protocol):
+    async def __call__(
+        self, command: Any, uow: UnitOfWork, /, *, now: datetime, bounds: Bounds
+    ) -> Result | Sequence[Result]: ...
+
+
+# Commands whose handler also enforces configured bounds; the dispatcher passes them.
+BOUNDED: dict[type[Command], BoundedHandler] = {
+    rc.Backfill: run_controls.backfill_deployment,
 }
 
 # Routing key → command model; derived so a command cannot be routable without a handler.

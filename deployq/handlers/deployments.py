@@ -7,11 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from uuid_utils.compat import uuid7
-
 from deployq.errors import NotFound
 from deployq.handlers import announce, convert, missing, routing
-from deployq.handlers.receipts import Receipt
 from deployq.handlers.runs import delete_scheduled_runs
 from deployq.handlers.schedules import (
     refuse_duplicate_slugs,
@@ -33,7 +30,6 @@ from deployq.messages.deployments import (
     ResumeDeployment,
     UpdateDeployment,
 )
-from deployq.storage import new_deployments
 from deployq.storage.deployment_updates import Dropping
 from deployq.storage.unit_of_work import UnitOfWork
 
@@ -51,8 +47,14 @@ COLUMNS = frozenset(
 KEPT_ON_UPSERT = frozenset({"created_by"})
 
 
-def _columns(command: CreateDeployment | UpdateDeployment, names: Iterable[str]) -> dict[str, Any]:
+def columns(command: CreateDeployment | UpdateDeployment, names: Iterable[str]) -> dict[str, Any]:
     return command.model_dump(include=set(names) & COLUMNS)
+
+
+def paused_since(command: CreateDeployment, now: datetime) -> dict[str, Any]:
+    """A new deployment created paused was paused now (CONTRACT §8); an upsert in place
+    applies the pause rules to the stored row instead (`storage.pausing`)."""
+    return {"paused_at": now if command.paused else None}
 
 
 async def create_deployment(
@@ -60,7 +62,7 @@ async def create_deployment(
 ) -> DeploymentUpserted:
     """Upsert on (flow, name), then drop future auto runs and replace the schedules (R50–R52)."""
     refuse_duplicate_slugs(s.slug for s in command.schedules)
-    values = _columns(command, COLUMNS)
+    values = columns(command, COLUMNS) | paused_since(command, now)
     if command.id is not None:
         values["id"] = command.id
     carried = (command.model_fields_set & COLUMNS) - KEPT_ON_UPSERT
@@ -90,56 +92,6 @@ async def create_deployment(
     kind = events.DEPLOYMENT_CREATED if row["inserted"] else events.DEPLOYMENT_UPDATED
     announce.deployment_changed(uow, kind, result, now=now)
     return result
-
-
-async def create_new_deployment(
-    command: CreateDeployment, uow: UnitOfWork, *, now: datetime, receipt: Receipt
-) -> bytes | None:
-    """`create_deployment` in one statement, for its commonest case: a deployment that does not
-    exist yet, of a flow given by id, on no named pool or queue. Its reply and event are made
-    before the statement (everything in them is known), and written with it. Returns the reply
-    it stored, or None when the case does not apply: the caller then runs the general path,
-    which answers every other case (an existing deployment, an unknown flow, a message id seen
-    before) exactly as before."""
-    if (
-        command.flow_id is None
-        or command.work_queue_name
-        or "work_pool_name" in command.model_fields_set
-    ):
-        return None
-    if len({s.slug for s in command.schedules if s.slug}) < sum(
-        1 for s in command.schedules if s.slug
-    ):
-        return None  # duplicate slugs: the general path refuses them
-    row = {
-        **new_deployments.DEFAULTS,
-        **_columns(command, COLUMNS),
-        "id": command.id or uuid7(),
-        "name": command.name,
-        "flow_id": command.flow_id,
-        "work_queue_id": None,
-        "created": now,
-        "updated": now,
-    }
-    schedules = [
-        {
-            **convert.schedule_values(s, now=now),
-            "id": uuid7(),
-            "deployment_id": row["id"],
-            "created": now,
-            "updated": now,
-        }
-        for s in command.schedules
-    ]
-    result = convert.upserted({**row, "inserted": True}, schedules, work_pool_name=None)
-    announce.deployment_changed(uow, events.DEPLOYMENT_CREATED, result, now=now)
-    reply = receipt.encode(result)
-    remember = new_deployments.InboxRow(
-        receipt.message_id, command.command, receipt.body_hash, reply, now
-    )
-    written = await uow.deployments.insert_new(row, schedules, remember, uow.events)
-    uow.events = []
-    return reply if written else None
 
 
 async def read_deployment(command: ReadDeployment, uow: UnitOfWork, *, now: datetime) -> Deployment:
@@ -179,7 +131,7 @@ async def update_deployment(
     command: UpdateDeployment, uow: UnitOfWork, *, now: datetime
 ) -> Deployment:
     """Exclude-unset update (R56); drops future auto runs even when nothing changed (R57)."""
-    changes = _columns(command, command.model_fields_set)
+    changes = columns(command, command.model_fields_set)
     route = await routing.resolve_work_queue(uow, command, now=now)
     if route is not None:  # R53, and R56's `work_pool_name: null`
         changes["work_queue_id"] = route.work_queue_id
@@ -195,8 +147,12 @@ async def update_deployment(
 async def pause_deployment(
     command: PauseDeployment, uow: UnitOfWork, *, now: datetime
 ) -> Deployment:
-    """R59: past and future auto-scheduled runs go; pausing twice is harmless."""
-    return await _changed(uow, command.id, {"paused": True}, AUTO_RUNS, now=now)
+    """R59: past and future auto-scheduled runs go; pausing twice is harmless, and keeps
+    `paused_at` (CONTRACT §8: a reason given replaces the stored one)."""
+    changes: dict[str, Any] = {"paused": True}
+    if command.reason is not None:
+        changes["paused_reason"] = command.reason
+    return await _changed(uow, command.id, changes, AUTO_RUNS, now=now)
 
 
 async def resume_deployment(

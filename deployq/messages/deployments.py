@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from deployq.messages.base import (
     Actor,
@@ -26,6 +26,7 @@ from deployq.messages.flows import FlowName
 from deployq.messages.schedules import DeploymentSchedule, ScheduleChange, ScheduleCreate
 
 DeploymentName = IndexedText
+PauseReason = Annotated[str, Field(max_length=500)]
 ConcurrencyLimit = PositiveCount
 
 
@@ -121,10 +122,13 @@ class UpdateDeployment(DeploymentFields, Command):
 
 
 class PauseDeployment(Command):
+    """R59, and CONTRACT §8's reason: kept while paused, replaced only by a reason given."""
+
     command = "deployment.pause"
     writes = True
 
     id: UUID
+    reason: PauseReason | None = None
 
 
 class ResumeDeployment(Command):
@@ -147,6 +151,8 @@ class Deployment(Timestamps):
     version: str | None
     description: str | None
     paused: bool
+    paused_at: datetime | None
+    paused_reason: str | None
     status: Literal["READY", "NOT_READY"]
     tags: list[str]
     labels: Labels

@@ -1,7 +1,8 @@
 """Flow-run commands and the FlowRun result (R6, R66–R69; CONTRACT §2).
 
 deployq creates scheduled runs and lets upstream services read them; what happens to a run after
-it is scheduled belongs to the runtime, so there are no run-changing commands here.
+it is scheduled belongs to the runtime: besides a manual run and its deletion (CONTRACT §8),
+there are no run-changing commands here.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import orjson
+from pydantic import Field
 
 from deployq.messages.base import (
     Actor,
@@ -23,6 +25,7 @@ from deployq.messages.base import (
     Json,
     Labels,
     Limit,
+    Name,
     Offset,
     Page,
     Result,
@@ -59,6 +62,32 @@ class ScheduleRuns(Command):
     min_time: Seconds | None = None
     min_runs: Count | None = None
     max_runs: Count | None = None
+
+
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CreateFlowRun(Command):
+    """CONTRACT §8: a manual run of a deployment (Prefect's "run a deployment")."""
+
+    command = "flow_run.create"
+    writes = True
+
+    deployment_id: UUID
+    parameters: Json = {}
+    scheduled_time: Instant | None = None
+    idempotency_key: IdempotencyKey | None = None
+    tags: list[str] = []
+    name: Name | None = None
+
+
+class DeleteFlowRun(Command):
+    """CONTRACT §8: a run in any state, with its states."""
+
+    command = "flow_run.delete"
+    writes = True
+
+    id: UUID
 
 
 class ScheduledRuns(Result):

@@ -135,7 +135,7 @@ def plan_schedule(deployment: Row, schedule: Row, window: Window) -> list[NewRun
         return []
     shared = source(deployment, schedule, spec)
     # The picked dates are UTC already: the key's date part is their isoformat.
-    prefix = idempotency_key_prefix(shared.deployment_id, shared.schedule_id)
+    prefix = idempotency_key_prefix(shared.deployment_id, schedule["id"])
     return [
         NewRun(new_id(), new_id(), run_name(), date, prefix + date.isoformat(), shared)
         for date in picked

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from deployq.storage.deployment_view import pool_name_of, schedules_of
 from deployq.storage.driver import Compiled, Driver
+from deployq.storage.pausing import bound_pause_columns
 from deployq.storage.runs import deletable
 from deployq.storage.tables import deployment, flow_run
 
@@ -40,7 +41,8 @@ class Updated:
 
 @functools.lru_cache(maxsize=256)
 def _statement(changes: tuple[str, ...], dropping: Dropping | None) -> Compiled:
-    values = {c: sa.bindparam(c, type_=deployment.c[c].type) for c in changes}
+    values: dict[str, Any] = {c: sa.bindparam(c, type_=deployment.c[c].type) for c in changes}
+    values |= bound_pause_columns(changes)
     changed = (
         sa.update(deployment)
         .where(deployment.c.id == sa.bindparam("deployment_id", type_=deployment.c.id.type))

@@ -20,6 +20,7 @@ from deployq.storage.deployment_updates import Dropping, Updated
 from deployq.storage.deployment_view import pool_name_of, schedules_of
 from deployq.storage.driver import Compiled, Driver
 from deployq.storage.filters import deployment_filters
+from deployq.storage.pausing import PAUSED, bound_pause_columns, pause_columns
 from deployq.storage.tables import deployment, flow
 
 SCHEDULES = schedules_of(deployment.c.id)
@@ -44,10 +45,13 @@ def _upsert_statement(by_id: bool, columns: tuple[str, ...], changes: tuple[str,
     ).where(key == sa.bindparam("flow_key", type_=key.type))
     inserting = insert(deployment).from_select(["flow_id", *columns], source)
     excluded = inserting.excluded
+    # The inserted row's paused_at is now when it is paused (`paused_values`); an update in
+    # place applies the pause rules to the existing row (`storage.pausing`).
+    pausing = pause_columns(excluded.paused, None, excluded.updated) if PAUSED in changes else {}
     return Compiled.of(
         inserting.on_conflict_do_update(
             index_elements=[deployment.c.flow_id, deployment.c.name],
-            set_={**{c: excluded[c] for c in changes}, "updated": excluded.updated},
+            set_={**{c: excluded[c] for c in changes}, **pausing, "updated": excluded.updated},
         ).returning(*deployment.c, sa.literal_column("xmax = 0").label("inserted"))
     )
 
@@ -55,7 +59,8 @@ def _upsert_statement(by_id: bool, columns: tuple[str, ...], changes: tuple[str,
 @functools.lru_cache(maxsize=256)
 def _update_statement(changes: tuple[str, ...]) -> Compiled:
     """The update for one set of changed columns, compiled once (see `_upsert_statement`)."""
-    values = {c: sa.bindparam(c, type_=deployment.c[c].type) for c in changes}
+    values: dict[str, Any] = {c: sa.bindparam(c, type_=deployment.c[c].type) for c in changes}
+    values |= bound_pause_columns(changes)
     return Compiled.of(
         sa.update(deployment)
         .where(deployment.c.id == sa.bindparam("id", type_=deployment.c.id.type))

@@ -31,7 +31,7 @@ class RunSource:
     text costs 0.2 µs, a `uuid.UUID` made and later printed about 2 µs.
     """
 
-    schedule_id: str
+    schedule_id: str | None  # None: a manual run (CONTRACT §8)
     flow_id: str
     deployment_id: str
     deployment_version: str | None
@@ -41,7 +41,7 @@ class RunSource:
     tags: list[str]
     labels: dict[str, Any]
     infrastructure_document_id: str | None
-    created_by: dict[str, Any]
+    created_by: dict[str, Any] | None
     auto_scheduled: bool = True
 
 
@@ -51,7 +51,7 @@ class NewRun:
     state_id: str
     name: str
     scheduled_time: datetime
-    idempotency_key: str
+    idempotency_key: str | None
     source: RunSource
 
     def row(self, now: datetime) -> dict[str, Any]:

@@ -74,6 +74,18 @@ def _delete_scheduled(auto_only: bool, future_only: bool) -> Compiled:
     )
 
 
+_GONE = (
+    flow_run.c.id,
+    flow_run.c.deployment_id,
+    flow_run.c.next_scheduled_start_time.label("scheduled_time"),
+)
+
+
+def _late(cutoff: datetime) -> list[sa.ColumnElement[bool]]:
+    """CONTRACT §8: the deletable-scheduled runs (R7, auto or not) expected before `cutoff`."""
+    return [*deletable(False, False), flow_run.c.expected_start_time < cutoff]
+
+
 class RunRepository:
     def __init__(self, connection: AsyncConnection, driver: Driver) -> None:
         self.connection = connection
@@ -125,3 +137,38 @@ class RunRepository:
             .where(*flow_run_list_conditions(filters))
         )
         return int((await self.connection.execute(statement)).scalar_one())
+
+    async def get_by_key(self, flow_id: UUID, key: str) -> RowMapping | None:
+        """The flow's run with that idempotency key (unique per flow)."""
+        statement = VIEW.where(flow_run.c.flow_id == flow_id, flow_run.c.idempotency_key == key)
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def deployment_of(self, run_id: UUID) -> tuple[UUID | None] | None:
+        """(deployment id,) of the run, None when there is no such run."""
+        statement = sa.select(flow_run.c.deployment_id).where(flow_run.c.id == run_id)
+        row = (await self.connection.execute(statement)).first()
+        return None if row is None else (row[0],)
+
+    async def delete(self, run_id: UUID) -> RowMapping | None:
+        """Delete one run in any state (its states go with it); `id, deployment_id,
+        scheduled_time` of what was deleted, for its event."""
+        statement = sa.delete(flow_run).where(flow_run.c.id == run_id).returning(*_GONE)
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
+    async def delete_late(
+        self, deployment_id: UUID, *, cutoff: datetime, keep_latest: bool
+    ) -> Sequence[RowMapping]:
+        """Delete the deployment's late runs (see `_late`), all or all but the latest."""
+        params = {"deployment_id": deployment_id}
+        statement = sa.delete(flow_run).where(*_late(cutoff)).returning(*_GONE)
+        if keep_latest:
+            latest = (
+                sa.select(flow_run.c.id)
+                .where(*_late(cutoff))
+                .order_by(flow_run.c.expected_start_time.desc(), flow_run.c.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            statement = statement.where(flow_run.c.id != latest)
+        result = await self.connection.execute(statement, params)
+        return list(result.mappings())

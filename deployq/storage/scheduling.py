@@ -115,6 +115,15 @@ class SchedulingRepository:
         )
         return (await self.connection.execute(statement)).mappings().one_or_none()
 
+    async def lock_for_run(self, deployment_id: UUID) -> RowMapping | None:
+        """`lock`, with what a manual run also checks: the parameter schema (CONTRACT §8)."""
+        statement = (
+            sa.select(*PLANNING_COLUMNS, d.enforce_parameter_schema, d.parameter_openapi_schema)
+            .where(d.id == deployment_id)
+            .with_for_update(of=deployment)
+        )
+        return (await self.connection.execute(statement)).mappings().one_or_none()
+
     async def active_schedules(
         self, deployment_ids: Sequence[UUID]
     ) -> dict[UUID, list[RowMapping]]:

@@ -44,6 +44,10 @@ flow = sa.Table(
     sa.Column("labels", JSONB, nullable=False, server_default=EMPTY_OBJECT),
 )
 
+_DEFAULT_QUEUE = sa.ForeignKey(
+    "work_queue.id", ondelete="RESTRICT", use_alter=True, deferrable=True, initially="DEFERRED"
+)
+
 work_pool = sa.Table(
     "work_pool",
     metadata,
@@ -55,17 +59,7 @@ work_pool = sa.Table(
     sa.Column("is_paused", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("concurrency_limit", sa.Integer),
     sa.Column("base_job_template", JSONB, nullable=False, server_default=EMPTY_OBJECT),
-    sa.Column(
-        "default_queue_id",
-        Uuid,
-        sa.ForeignKey(
-            "work_queue.id",
-            ondelete="RESTRICT",
-            use_alter=True,
-            deferrable=True,
-            initially="DEFERRED",
-        ),
-    ),
+    sa.Column("default_queue_id", Uuid, _DEFAULT_QUEUE),
     sa.CheckConstraint("name <> ''", name="name_not_empty"),
 )
 
@@ -97,6 +91,9 @@ deployment = sa.Table(
     sa.Column("version", sa.Text),
     sa.Column("description", sa.Text),
     sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    # CONTRACT §8: when it was paused (kept by a repeated pause) and why; null while running.
+    sa.Column("paused_at", Instant),
+    sa.Column("paused_reason", sa.Text),
     sa.Column("status", sa.Text, nullable=False, server_default="NOT_READY"),
     sa.Column("tags", JSONB, nullable=False, server_default=EMPTY_LIST),
     sa.Column("labels", JSONB, nullable=False, server_default=EMPTY_OBJECT),

@@ -121,6 +121,12 @@ def known_cases(bodies: dict[str, dict[str, Any]]) -> list[Case]:
         ("deployment.schedules.create", interval, -1e20),
         ("deployment.schedules.create", interval, 1e308),
         ("deployment.schedules.create", anchor, "9999-12-31T23:59:59Z"),
+        ("deployment.schedules.preview", ("start",), "8999-12-31T23:00:00Z"),
+        ("deployment.schedules.preview", ("n",), 1000),
+        ("deployment.backfill", ("start",), "0001-01-02T00:00:00Z"),
+        ("deployment.backfill", ("end",), "9000-01-01T00:00:00Z"),
+        ("deployment.drop_late_runs", ("late_after",), 100 * 365 * 86400),
+        ("flow_run.create", ("scheduled_time",), "9000-01-01T00:00:00Z"),
     ]  # fmt: skip
     return [
         Case(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import sqlalchemy as sa
 from alembic import command
 
 from deployq.storage.database import Database
 from deployq.storage.migrate import alembic_config, current_revision, head_revision
+from tests.databases import own_database
 
 
 async def test_migrated_schema_matches_the_tables(database_url: str) -> None:
@@ -17,3 +19,36 @@ async def test_migrated_schema_matches_the_tables(database_url: str) -> None:
 
 async def test_database_is_at_head(db: Database) -> None:
     assert await current_revision(db.engine) == head_revision()
+
+
+async def test_pause_reason_migration_goes_down_and_up(database_url: str) -> None:
+    """0003 is reversible: down to 0002 drops the two columns (a paused deployment survives),
+    and up again gives it `paused_at` and the head schema back."""
+    async with own_database(database_url, "mig") as (url, db):
+        async with db.transaction() as uow:
+            flow_id = await uow.connection.scalar(
+                sa.text("INSERT INTO flow (name) VALUES ('f') RETURNING id")
+            )
+            await uow.connection.execute(
+                sa.text("INSERT INTO deployment (name, flow_id, paused) VALUES ('d', :f, true)"),
+                {"f": flow_id},
+            )
+            await uow.commit()
+        config = alembic_config(url)
+        await asyncio.to_thread(command.downgrade, config, "0002")
+        assert "paused_at" not in await _columns(db)
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert {"paused_at", "paused_reason"} <= await _columns(db)
+        await asyncio.to_thread(command.check, config)
+        async with db.reading() as uow:
+            row = (await uow.connection.execute(sa.text("SELECT * FROM deployment"))).one()
+        assert row.paused_at == row.updated
+        assert row.paused_reason is None
+
+
+async def _columns(db: Database) -> set[str]:
+    statement = sa.text(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'deployment'"
+    )
+    async with db.reading() as uow:
+        return set((await uow.connection.execute(statement)).scalars())

@@ -121,8 +121,8 @@ def test_created_by_names_the_slug_or_the_kind(
     runs = plan(deployment_row(), [schedule], Window.of(START))
 
     assert runs
-    assert {r.source.created_by["display_value"] for r in runs} == {display}
-    assert {r.source.created_by["id"] for r in runs} == {str(schedule["id"])}
+    assert {(r.source.created_by or {}).get("display_value") for r in runs} == {display}
+    assert {(r.source.created_by or {}).get("id") for r in runs} == {str(schedule["id"])}
 
 
 def test_each_active_schedule_is_planned_independently_and_inactive_ones_skipped() -> None:
@@ -133,7 +133,7 @@ def test_each_active_schedule_is_planned_independently_and_inactive_ones_skipped
 
     runs = plan(deployment, [hourly, inactive, quarter], Window.of(START))
 
-    by_schedule: dict[str, int] = {}
+    by_schedule: dict[str | None, int] = {}
     for run in runs:
         by_schedule[run.source.schedule_id] = by_schedule.get(run.source.schedule_id, 0) + 1
     assert by_schedule == {str(hourly["id"]): 3, str(quarter["id"]): 5}

@@ -48,7 +48,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "deployment.count": {"deployments": {"paused": {"eq_": False}, "operator": "or_"}},
     "deployment.update": {"id": ID, "description": None, "paused": True, "schedules": []},
-    "deployment.pause": {"id": ID},
+    "deployment.pause": {"id": ID, "reason": "database migration"},
     "deployment.resume": {"id": ID},
     "deployment.delete": {"id": ID},
     "deployment.schedules.create": {
@@ -79,6 +79,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "work_queue.update": {"work_pool_name": "k8s", "name": "critical", "is_paused": True},
     "work_queue.delete": {"work_pool_name": "k8s", "name": "critical"},
     "deployment.work_queues": {"deployment_id": ID},
+    "deployment.schedules.preview": {"deployment_id": ID, "start": NOW, "n": 5},
+    "flow_run.create": {
+        "deployment_id": ID,
+        "parameters": {"day": "monday"},
+        "idempotency_key": "rerun-2026-01-01",
+        "tags": ["manual"],
+    },
+    "flow_run.delete": {"id": ID},
+    "deployment.backfill": {
+        "deployment_id": ID,
+        "start": NOW,
+        "end": "2026-01-02T00:00:00+00:00",
+        "schedule_ids": [OTHER],
+    },
+    "deployment.drop_late_runs": {"deployment_id": ID, "late_after": 600, "keep_latest": True},
 }
 
 
