@@ -31,9 +31,13 @@ class Deps:
     readiness: Readiness
 
 
+def tls_of(settings: Settings) -> TLSFiles:
+    """The broker's TLS files, the same for every address of the list."""
+    return TLSFiles(settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
+
+
 def broker_of(settings: Settings, name: str) -> Broker:
-    tls = TLSFiles(settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
-    return Broker(settings.amqp_addresses, name=name, tls=tls)
+    return Broker(settings.amqp_addresses, name=name, tls=tls_of(settings))
 
 
 async def readiness_problems(deps: Deps) -> list[str]:
