@@ -59,7 +59,11 @@ async def lifespan(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterato
             settings=settings,
             db=db,
             broker=broker_of(settings, "deployq"),
-            topology=Topology(settings.namespace, settings.delivery_limit),
+            topology=Topology(
+                settings.namespace,
+                settings.delivery_limit,
+                quorum_initial_group_size=settings.quorum_initial_group_size,
+            ),
             clock=clock,
             metrics=Metrics(),
             readiness=Readiness(),
