@@ -31,9 +31,13 @@ class Deps:
     readiness: Readiness
 
 
+def tls_of(settings: Settings) -> TLSFiles:
+    """The broker's TLS files, the same for every address of the list."""
+    return TLSFiles(settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
+
+
 def broker_of(settings: Settings, name: str) -> Broker:
-    tls = TLSFiles(settings.amqp_ca_file, settings.amqp_cert_file, settings.amqp_key_file)
-    return Broker(settings.amqp_addresses, name=name, tls=tls)
+    return Broker(settings.amqp_addresses, name=name, tls=tls_of(settings))
 
 
 async def readiness_problems(deps: Deps) -> list[str]:
@@ -55,7 +59,11 @@ async def lifespan(settings: Settings, *, clock: Clock = utcnow) -> AsyncIterato
             settings=settings,
             db=db,
             broker=broker_of(settings, "deployq"),
-            topology=Topology(settings.namespace, settings.delivery_limit),
+            topology=Topology(
+                settings.namespace,
+                settings.delivery_limit,
+                quorum_initial_group_size=settings.quorum_initial_group_size,
+            ),
             clock=clock,
             metrics=Metrics(),
             readiness=Readiness(),

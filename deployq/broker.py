@@ -128,8 +128,7 @@ class Broker:
         and backing off after each full round. Raises `Stopped` if `stop` is set first, or the
         last error after `attempts` rounds."""
         stop = stop or asyncio.Event()
-        start = random.randrange(len(self.urls))
-        order = self.urls[start:] + self.urls[:start]
+        order = rotated(self.urls, random.randrange(len(self.urls)))
         rounds, since = 0, time.monotonic()
         reminded = since
         while True:
@@ -160,6 +159,12 @@ class Broker:
                 waited = reminded - since
                 log.warning("%s: no broker reachable for %.0fs: %s", self.name, waited, failed)
             await pause(stop, self.backoff.next())
+
+
+def rotated(urls: Sequence[str], start: int) -> tuple[str, ...]:
+    """The addresses in their written order, beginning at `start` and wrapping round: every
+    node is tried once a round, and processes starting at random spread over the nodes."""
+    return (*urls[start:], *urls[:start])
 
 
 async def _unless_stopped(opening: Any, stop: asyncio.Event) -> AbstractConnection:

@@ -141,6 +141,7 @@ def call(
     settings_file: SettingsFile = None,
 ) -> None:
     """Send one command, print its reply, exit 1 on an error reply."""
+    from deployq.bootstrap import tls_of
     from deployq.client import Client
 
     settings = _settings(settings_file)
@@ -151,7 +152,8 @@ def call(
         raise typer.Exit(2) from None
 
     async def main() -> bool:
-        async with await Client.connect(settings.amqp_url, settings.namespace) as client:
+        connecting = Client.connect(settings.amqp_url, settings.namespace, tls=tls_of(settings))
+        async with await connecting as client:
             reply = await client.call(command, payload, message_id=message_id, timeout=timeout)
         typer.echo(orjson.dumps(reply.body, option=orjson.OPT_INDENT_2).decode())
         return reply.ok

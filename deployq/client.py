@@ -15,7 +15,7 @@ import aio_pika
 import orjson
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
-from deployq.broker import Broker
+from deployq.broker import Broker, TLSFiles
 from deployq.settings import amqp_addresses
 
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
@@ -52,9 +52,10 @@ class Client:
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
 
     @classmethod
-    async def connect(cls, amqp_url: str, namespace: str) -> Client:
-        """`amqp_url` may list several addresses (comma-separated); one round is tried."""
-        broker = Broker(amqp_addresses(amqp_url), name="deployq client")
+    async def connect(cls, amqp_url: str, namespace: str, *, tls: TLSFiles | None = None) -> Client:
+        """`amqp_url` may list several addresses (comma-separated); one round is tried, from a
+        random start, with the same TLS files for every address."""
+        broker = Broker(amqp_addresses(amqp_url), name="deployq client", tls=tls)
         connection = (await broker.connect(attempts=1)).connection
         channel = await connection.channel(publisher_confirms=True)
         client = cls(connection, channel, namespace)

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # levels deeper in a reply or an event, and orjson writes at most 254: hence the cap.
     json_max_depth: int = Field(32, ge=8, le=128)
     delivery_limit: int = Field(5, ge=1)
+    # Replicas of a new command (and dead-letter) queue; unset: the broker's default.
+    quorum_initial_group_size: int | None = Field(None, ge=1, le=99)
     inbox_retention: Seconds = timedelta(hours=24)
     outbox_retention: Seconds = timedelta(hours=1)
     shutdown_grace_seconds: float = Field(30.0, gt=0)

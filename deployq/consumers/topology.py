@@ -27,6 +27,16 @@ class Queue:
 class Topology:
     namespace: str
     delivery_limit: int = 5
+    # How many nodes a new quorum queue's replicas go to; None: the broker's default (every
+    # node of the cluster, up to its `quorum_cluster_size`). It counts only when a queue is made.
+    quorum_initial_group_size: int | None = None
+
+    def quorum(self, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The arguments of one of deployq's quorum queues."""
+        declared: dict[str, Any] = {"x-queue-type": "quorum", **(arguments or {})}
+        if self.quorum_initial_group_size is not None:
+            declared["x-quorum-initial-group-size"] = self.quorum_initial_group_size
+        return declared
 
     @property
     def commands(self) -> Exchange:
@@ -44,19 +54,18 @@ class Topology:
     def command_queue(self) -> Queue:
         return Queue(
             f"{self.namespace}.commands",
-            {
-                "x-queue-type": "quorum",
-                "x-delivery-limit": self.delivery_limit,
-                "x-dead-letter-exchange": self.dead.name,
-            },
+            self.quorum(
+                {
+                    "x-delivery-limit": self.delivery_limit,
+                    "x-dead-letter-exchange": self.dead.name,
+                }
+            ),
             bound_to=self.commands.name,
         )
 
     @property
     def dead_queue(self) -> Queue:
-        return Queue(
-            f"{self.namespace}.commands.dead", {"x-queue-type": "quorum"}, bound_to=self.dead.name
-        )
+        return Queue(f"{self.namespace}.commands.dead", self.quorum(), bound_to=self.dead.name)
 
 
 async def declare_exchange(channel: AbstractChannel, exchange: Exchange) -> AbstractExchange:

@@ -18,7 +18,9 @@ import aio_pika
 import orjson
 from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractIncomingMessage
 
+from deployq.broker import Broker
 from deployq.client import DIRECT_REPLY_TO
+from deployq.settings import amqp_addresses
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Received:
 class Caller:
     def __init__(self, amqp_url: str, namespace: str, *, attempt_timeout: float = 5.0) -> None:
         self.amqp_url = amqp_url
+        # One address, or a cluster's nodes: each connect tries them all from a random start.
+        self._broker = Broker(amqp_addresses(amqp_url), name="faults caller")
         self.namespace = namespace
         self.attempt_timeout = attempt_timeout
         self.replies: defaultdict[str, list[Received]] = defaultdict(list)  # by message_id
@@ -120,7 +124,7 @@ class Caller:
         async with self._lock:
             while self._connection is None or self._connection.is_closed:
                 try:
-                    connection = await aio_pika.connect(self.amqp_url, timeout=5)
+                    connection = (await self._broker.connect(attempts=1)).connection
                 except Exception:
                     if time.monotonic() > deadline:
                         raise

@@ -55,8 +55,15 @@ class Tap:
 
 
 @asynccontextmanager
-async def event_tap(amqp_url: str, namespace: str, *, binding: str = "#") -> AsyncIterator[Tap]:
-    """Declare and bind the tap's queue now; delete it on exit."""
+async def event_tap(
+    amqp_url: str,
+    namespace: str,
+    *,
+    binding: str = "#",
+    arguments: dict[str, Any] | None = None,
+) -> AsyncIterator[Tap]:
+    """Declare and bind the tap's queue now (`arguments`, e.g. a quorum queue's, to outlive a
+    cluster node); delete it on exit."""
     name = f"{namespace}.faults.events"
     connection = await aio_pika.connect(amqp_url)
     async with connection:
@@ -64,7 +71,7 @@ async def event_tap(amqp_url: str, namespace: str, *, binding: str = "#") -> Asy
         exchange = await channel.declare_exchange(
             f"{namespace}.events", aio_pika.ExchangeType.TOPIC, durable=True
         )
-        queue = await channel.declare_queue(name, durable=True)
+        queue = await channel.declare_queue(name, durable=True, arguments=arguments)
         await queue.bind(exchange, routing_key=binding)
     try:
         yield Tap(amqp_url, name)

@@ -1,0 +1,1 @@
+"""A local RabbitMQ cluster under load and faults: `python -m tests.faults.cluster`."""
