@@ -22,7 +22,7 @@ from deployq.handlers.bounds import DEFAULT_BOUNDS, Bounds
 from deployq.handlers.receipts import Receipt
 from deployq.messages.base import Command, Result
 from deployq.storage.database import Database
-from deployq.storage.inbox import Claim, Remembered
+from deployq.storage.inbox import Remembered
 from deployq.storage.unit_of_work import UnitOfWork
 
 
@@ -107,26 +107,26 @@ async def _at_once(decoded: Decoded, db: Database, now: datetime) -> Answer | No
 
 
 async def _write(decoded: Decoded, db: Database, now: datetime, bounds: Bounds) -> Answer:
-    """Claim the message id, run the handler, keep its reply: one transaction."""
+    """Run the handler, then take the message id with its reply and commit: one transaction."""
     command = decoded.command
     message_id = decoded.message_id or ""
-    claim = Claim(message_id, command.command, decoded.body_hash, now)
-    async with db.transaction(claim=claim) as uow:
-        if not uow.claimed:
-            stored = await uow.inbox.find(message_id)
-            return _from_inbox(_present(stored, message_id), decoded)
+    refused: Answer | None = None
+    async with db.transaction() as uow:
         try:
             answer = ok_answer(await _handle(command, uow, now, bounds))
         except DeployqError as error:
             refused = error_answer(error)
         else:
-            await uow.commit(reply_to=message_id, reply=answer.body)
-            return answer
-    # A rule refused the command: what the handler wrote is rolled back, the refusal is kept.
-    entry = Remembered(command.command, decoded.body_hash, refused.body, False)
+            entry = Remembered(command.command, decoded.body_hash, answer.body, True)
+            if await uow.commit_keeping(message_id, entry, now=now):
+                return answer
+            # A twin took the id first: its reply is the answer, this work rolls back.
     async with db.reading() as uow:  # one statement each: no transaction needed
-        if await uow.inbox.remember_if_new(message_id, entry, now=now):
-            return refused
+        if refused is not None:
+            # A rule refused the command: what the handler wrote is rolled back, the refusal kept.
+            entry = Remembered(command.command, decoded.body_hash, refused.body, False)
+            if await uow.inbox.remember_if_new(message_id, entry, now=now):
+                return refused
         stored = await uow.inbox.find(message_id)
     return _from_inbox(_present(stored, message_id), decoded)
 

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from deployq.messages.events import Event
 from deployq.storage.driver import Compiled, Driver
 from deployq.storage.outbox import INSERT_EVENTS, event_columns
-from deployq.storage.tables import inbox
+from deployq.storage.tables import inbox, outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,22 @@ RECORD = (
 )
 # The reply and the transaction's events in one round trip.
 RECORD_WITH_EVENTS = RECORD.add_cte(INSERT_EVENTS.cte("events"))
+# A write's id taken with its reply at commit, and its events written only if it was taken.
+_KEPT = INSERT_IF_NEW.returning(inbox.c.message_id).cte("kept")
+KEEP = sa.select(sa.func.count()).select_from(_KEPT)
+KEEP_WITH_EVENTS = KEEP.add_cte(
+    sa.insert(outbox)
+    .from_select(
+        ["event_ids", "routing_keys", "types", "bodies"],
+        sa.select(
+            *(
+                sa.bindparam(n, type_=outbox.c[n].type)
+                for n in ("event_ids", "routing_keys", "types", "bodies")
+            )
+        ).where(sa.exists(sa.select(_KEPT.c.message_id))),
+    )
+    .cte("events")
+)
 PRUNE = sa.delete(inbox).where(
     inbox.c.message_id.in_(
         sa.select(inbox.c.message_id)
@@ -50,8 +66,8 @@ PRUNE = sa.delete(inbox).where(
         .scalar_subquery()
     )
 )
-_INSERT_IF_NEW, _FIND, _RECORD, _RECORD_WITH_EVENTS, _PRUNE = map(
-    Compiled.of, (INSERT_IF_NEW, FIND, RECORD, RECORD_WITH_EVENTS, PRUNE)
+_INSERT_IF_NEW, _FIND, _RECORD, _RECORD_WITH_EVENTS, _PRUNE, _KEEP, _KEEP_WITH_EVENTS = map(
+    Compiled.of, (INSERT_IF_NEW, FIND, RECORD, RECORD_WITH_EVENTS, PRUNE, KEEP, KEEP_WITH_EVENTS)
 )
 
 
@@ -102,6 +118,18 @@ class InboxRepository:
             await self.driver.execute(_RECORD_WITH_EVENTS, params | event_columns(events))
         else:
             await self.driver.execute(_RECORD, params)
+
+    async def keep(
+        self, message_id: str, entry: Remembered, *, now: datetime, events: Sequence[Event] = ()
+    ) -> bool:
+        """Take the id with its reply, writing `events` to the outbox only if it was taken, in
+        one statement. False: a twin holds the id (this waits if the twin is still in flight)."""
+        params = _row(message_id, entry, now)
+        if events:
+            row = await self.driver.fetchrow(_KEEP_WITH_EVENTS, params | event_columns(events))
+        else:
+            row = await self.driver.fetchrow(_KEEP, params)
+        return row is not None and row[0] > 0
 
     async def remember_if_new(self, message_id: str, entry: Remembered, *, now: datetime) -> bool:
         return await self.driver.execute(_INSERT_IF_NEW, _row(message_id, entry, now)) > 0

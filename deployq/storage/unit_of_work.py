@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,7 +11,7 @@ from deployq.messages.events import Event
 from deployq.storage.deployments import DeploymentRepository
 from deployq.storage.driver import Driver
 from deployq.storage.flows import FlowRepository
-from deployq.storage.inbox import InboxRepository
+from deployq.storage.inbox import InboxRepository, Remembered
 from deployq.storage.outbox import OutboxRepository
 from deployq.storage.runs import RunRepository
 from deployq.storage.schedules import ScheduleRepository
@@ -83,6 +84,32 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self.connection, self.driver)
+
+    async def commit_keeping(self, message_id: str, entry: Remembered, *, now: datetime) -> bool:
+        """Take the command's id with its reply and events and commit, if no twin holds the id;
+        False (nothing committed): a twin took it first, and this transaction must roll back.
+
+        Taking the id at the end rather than the start saves a round trip on every write; a
+        twin delivery running meanwhile does its work too, then waits here for the first to
+        finish and rolls back, so exactly one of them takes effect (CONTRACT §6)."""
+        rows = self._outbox_rows()
+        if not await self.inbox.keep(
+            message_id, entry, now=now, events=rows.pop(0) if rows else ()
+        ):
+            return False
+        for row in rows:
+            await self.outbox.add(row)
+        await self.driver.connection.execute("COMMIT")
+        self.committed = True
+        return True
+
+    def _outbox_rows(self) -> list[list[Event]]:
+        rows = [
+            self.events[start : start + OUTBOX_ROW_EVENTS]
+            for start in range(0, len(self.events), OUTBOX_ROW_EVENTS)
+        ]
+        self.events = []
+        return rows
 
     async def commit(self, *, reply_to: str | None = None, reply: bytes = b"") -> None:
         """Write the pending events, and the command's reply into the inbox row `reply_to`
