@@ -43,8 +43,10 @@ def _settings(path: Path | None, *, quiet: bool = False) -> Settings:
     except SettingsProblem as error:
         fail(str(error), Exit.USAGE)
     except ValidationError as error:
+        from deployq.consumers.codec import error_message
+
         problems = "; ".join(
-            f"DEPLOYQ_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            f"DEPLOYQ_{'_'.join(str(p) for p in e['loc']).upper()}: {error_message(e)}"
             for e in error.errors(include_url=False)
         )
         fail(f"invalid settings: {problems}", Exit.USAGE)

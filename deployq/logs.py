@@ -18,7 +18,7 @@ import orjson
 LogFormat = Literal["text", "json"]
 
 # Fields a record may carry in `extra`, in the order text lines show them.
-FIELDS = ("command", "message_id", "correlation_id", "outcome", "code", "duration_ms")
+FIELDS = ("command", "message_id", "correlation_id", "outcome", "duration_ms")
 # Chatty below WARNING (frame dumps, plugin set-up, "connection lost" at INFO): quiet unless
 # they have a problem to report.
 QUIET = ("aiormq", "aio_pika", "alembic", "asyncio", "asyncpg", "sqlalchemy")
