@@ -191,5 +191,49 @@ def call(
     send(settings, command, body or [], message_id=message_id, timeout=timeout, local_check=check)
 
 
+Limit = Annotated[int | None, typer.Option(min=1, help="Show at most this many")]
+dead_letters = typer.Typer(
+    no_args_is_help=True,
+    help="Inspect, re-publish or drop the messages in <namespace>.commands.dead.",
+)
+app.add_typer(dead_letters, name="dead-letters")
+Ids = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--message-id", help="A dead letter's message_id (repeatable)", show_default=False
+    ),
+]
+Every = Annotated[bool, typer.Option("--all", help="Every dead letter")]
+
+
+@dead_letters.command("list")
+def list_dead_letters(limit: Limit = None, settings_file: SettingsFile = None) -> None:
+    """One line per dead letter (time, command, message_id, code: reason); none is removed."""
+    from deployq.commandline import dead
+
+    dead.list_letters(_settings(settings_file, quiet=True), limit)
+
+
+@dead_letters.command("replay")
+def replay_dead_letters(
+    message_id: Ids = None, every: Every = False, settings_file: SettingsFile = None
+) -> None:
+    """Re-publish to <namespace>.commands as first sent; each letter is removed once the broker
+    confirmed its copy."""
+    from deployq.commandline import dead
+
+    dead.replay(_settings(settings_file, quiet=True), message_id, every)
+
+
+@dead_letters.command("purge")
+def purge_dead_letters(
+    message_id: Ids = None, every: Every = False, settings_file: SettingsFile = None
+) -> None:
+    """Drop dead letters for good."""
+    from deployq.commandline import dead
+
+    dead.purge(_settings(settings_file, quiet=True), message_id, every)
+
+
 def main() -> None:
     app()
