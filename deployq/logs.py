@@ -69,10 +69,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure(level: str, fmt: LogFormat = "text", stream: TextIO | None = None) -> None:
     """Send every record to `stream` (stderr) in `fmt`; deployq at `level`, libraries at
-    WARNING or above. Replaces whatever handlers the root logger had.
-
-    aiormq's connection errors repeat, at ERROR, what deployq's broker module reports itself
-    (unreachable, lost; without credentials): they are left out."""
+    WARNING or above. Replaces whatever handlers the root logger had."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
@@ -81,6 +78,13 @@ def configure(level: str, fmt: LogFormat = "text", stream: TextIO | None = None)
     root.addHandler(handler)
     numeric = logging.getLevelName(level.upper())
     root.setLevel(numeric if isinstance(numeric, int) else logging.INFO)
+    quiet_libraries(root.level)
+
+
+def quiet_libraries(level: int = logging.INFO) -> None:
+    """The libraries underneath at WARNING (or `level` if higher). aiormq's connection errors
+    are left out: deployq's broker module reports the same (unreachable, lost), once per
+    outage and without credentials, where aiormq repeats them at ERROR on every attempt."""
     for name in QUIET:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(name).setLevel(max(logging.WARNING, level))
     logging.getLogger("aiormq.connection").setLevel(logging.CRITICAL)
