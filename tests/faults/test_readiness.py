@@ -51,6 +51,7 @@ async def test_readyz_follows_the_broker_and_a_restart_logs_no_errors(
             return body if status == 503 else None
 
         problems = await wait_until(not_ready, timeout=30)
+        assert problems is not None
         assert b"commands is not connected" in problems
         assert (await get(port, "/healthz"))[0] == 200  # alive all the same
 
