@@ -42,8 +42,9 @@ async def letters(wire: Wire, settings: Settings, count: int) -> list[DeadLetter
         found = await dead.peek()
         return (found,) if len(found) == count else None  # a tuple: true even when empty
 
-    [found] = await wait_until(counted)
-    return found
+    seen = await wait_until(counted)
+    assert seen is not None
+    return seen[0]
 
 
 async def bury(wire: Wire, settings: Settings, body: dict[str, str], message_id: str) -> None:
