@@ -46,7 +46,15 @@ def call(
             refusal = bodies.error_reply(error)
             _print(refusal)
             fail(f"not sent: {bodies.described(refusal['error'])}", Exit.USAGE)
-    reply = asyncio.run(_send(settings, command, body, message_id, timeout))
+    try:
+        reply = asyncio.run(_send(settings, command, body, message_id, timeout))
+    except KeyboardInterrupt:
+        fail(
+            f"interrupted before the reply (message_id {message_id}): the command may still "
+            f"run; send it again with --message-id {message_id} to retry without running it "
+            "twice",
+            Exit.INTERRUPTED,
+        )
     _print(reply)
     if not reply.get("ok"):
         refused = reply.get("error") or {}

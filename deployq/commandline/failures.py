@@ -20,6 +20,7 @@ class Exit(enum.IntEnum):
     NAMESPACE = 4  # nothing is declared on this namespace (no worker has started on it)
     TIMEOUT = 5  # no reply in time: the command may still be queued and run later
     DATABASE = 6  # the database cannot be reached
+    INTERRUPTED = 130  # Ctrl-C while waiting for a reply (the shell's 128 + SIGINT)
 
 
 def fail(message: str, code: Exit) -> NoReturn:

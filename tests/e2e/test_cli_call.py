@@ -3,14 +3,18 @@ its documented exit code (README, *Exit codes*), bodies checked before they are 
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 import uuid
 
 import orjson
 
 from deployq.settings import Settings
 from tests.e2e.wire import Wire
-from tests.support import unique
+from tests.support import unique, wait_until
 from tests.terminal import deployq
+from tests.workers import environment
 
 
 async def test_a_reply_is_printed_and_its_error_sets_the_exit_code(
@@ -129,3 +133,30 @@ async def test_settings_that_would_pass_silently_are_refused(settings: Settings)
     assert misspelt.lines == [
         "deployq: DEPLOYQ_NAMESPCE is not a deployq setting; did you mean DEPLOYQ_NAMESPACE?"
     ]
+
+
+async def test_ctrl_c_while_waiting_shows_the_message_id(settings: Settings, wire: Wire) -> None:
+    from deployq.consumers.topology import Topology, declare
+
+    namespace = f"{settings.namespace}-int-{uuid.uuid4().hex[:6]}"
+    try:
+        await declare(wire.channel, Topology(namespace))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "deployq", "call", "system.ping", "--timeout", "60",
+            env=environment(settings, DEPLOYQ_NAMESPACE=namespace),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+
+        async def queued() -> int:
+            queue = await wire.channel.declare_queue(f"{namespace}.commands", passive=True)
+            return queue.declaration_result.message_count or 0
+
+        await wait_until(queued, timeout=30)  # sent: now waiting for the reply
+        process.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 130
+        line = err.decode()
+        assert line.startswith("deployq: interrupted before the reply (message_id ")
+        assert "--message-id" in line
+    finally:
+        await wire.delete_namespace(namespace)
