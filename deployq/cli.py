@@ -7,15 +7,15 @@ import gc
 import logging
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import orjson
 import typer
+import typer.core
 
-from deployq.settings import Settings
+from deployq.commandline.failures import Exit, fail
+from deployq.settings import Settings, SettingsProblem
 
 if TYPE_CHECKING:
     from deployq.bootstrap import Deps
@@ -31,14 +31,40 @@ SettingsFile = Annotated[
 ]
 
 
-def _settings(path: Path | None) -> Settings:
-    settings = Settings.from_file(path) if path else Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+def _settings(path: Path | None, *, quiet: bool = False) -> Settings:
+    """The settings, or one line saying what is wrong with them (exit 2). A one-shot command
+    (`quiet`) logs only errors: what it has to say, it prints."""
+    from pydantic import ValidationError
+
+    from deployq import logs
+
+    try:
+        settings = Settings.load(path)
+    except SettingsProblem as error:
+        fail(str(error), Exit.USAGE)
+    except ValidationError as error:
+        from deployq.consumers.codec import error_message
+
+        problems = "; ".join(
+            f"DEPLOYQ_{'_'.join(str(p) for p in e['loc']).upper()}: {error_message(e)}"
+            for e in error.errors(include_url=False)
+        )
+        fail(f"invalid settings: {problems}", Exit.USAGE)
+    logs.configure("ERROR" if quiet else settings.log_level, settings.log_format)
     return settings
+
+
+def _migrate(settings: Settings) -> None:
+    """Apply the schema, or say in one line why the database could not be reached (exit 6)."""
+    from deployq.commandline.failures import database_failure, unreachable_database
+    from deployq.storage.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:
+        if unreachable_database(error):
+            database_failure(error, settings.database_url)
+        raise
 
 
 def _run(coro: object) -> None:
@@ -73,10 +99,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 @app.command()
 def migrate(settings_file: SettingsFile = None) -> None:
     """Apply the schema (idempotent; safe to run from several processes at once)."""
-    from deployq.storage.migrate import upgrade
-
-    settings = _settings(settings_file)
-    upgrade(settings.database_url)
+    _migrate(_settings(settings_file))
     typer.echo("schema is up to date")
 
 
@@ -91,10 +114,8 @@ def _serve(settings_file: Path | None, migrate_first: bool, service: Service) ->
     from deployq.sidecars import sidecars
 
     settings = _settings(settings_file)
-    if migrate_first:  # imported only here: the migration tooling is big and rarely needed
-        from deployq.storage.migrate import upgrade
-
-        upgrade(settings.database_url)
+    if migrate_first:
+        _migrate(settings)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -132,35 +153,86 @@ def run(settings_file: SettingsFile = None, migrate_first: Migrate = False) -> N
     _serve(settings_file, migrate_first, both)
 
 
-@app.command()
+class _CallCommand(typer.core.TyperCommand):
+    """`call --help` ends with the list of commands, read only when help is asked for."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from deployq.commandline.bodies import command_list
+
+        self.epilog = command_list()
+        super().format_help(ctx, formatter)
+
+
+@app.command(cls=_CallCommand)
 def call(
     command: Annotated[str, typer.Argument(help="Command name, e.g. deployment.read")],
-    body: Annotated[str, typer.Argument(help="JSON object")] = "{}",
-    message_id: Annotated[str | None, typer.Option(help="Idempotency key (default: new)")] = None,
+    body: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="A JSON object, or key=value (string) and key:=json (any JSON) pairs",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    message_id: Annotated[
+        str | None, typer.Option(help="Idempotency key (default: new; shown on a timeout)")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the reply")] = 30.0,
+    check: Annotated[
+        bool, typer.Option(help="Check the body as the worker would before sending")
+    ] = True,
     settings_file: SettingsFile = None,
 ) -> None:
-    """Send one command, print its reply, exit 1 on an error reply."""
-    from deployq.bootstrap import tls_of
-    from deployq.client import Client
+    """Send one command and print its reply. Exit codes: 0 ok, 1 error reply, 2 refused
+    before sending, 3 broker unreachable, 4 namespace not found, 5 no reply in time."""
+    from deployq.commandline.calls import call as send
 
-    settings = _settings(settings_file)
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        typer.echo(f"body is not JSON: {error}", err=True)
-        raise typer.Exit(2) from None
+    settings = _settings(settings_file, quiet=True)
+    send(settings, command, body or [], message_id=message_id, timeout=timeout, local_check=check)
 
-    async def main() -> bool:
-        connecting = Client.connect(settings.amqp_url, settings.namespace, tls=tls_of(settings))
-        async with await connecting as client:
-            reply = await client.call(command, payload, message_id=message_id, timeout=timeout)
-        typer.echo(orjson.dumps(reply.body, option=orjson.OPT_INDENT_2).decode())
-        return reply.ok
 
-    ok = asyncio.run(main())
-    if not ok:
-        raise typer.Exit(1)
+Limit = Annotated[int | None, typer.Option(min=1, help="Show at most this many")]
+dead_letters = typer.Typer(
+    no_args_is_help=True,
+    help="Inspect, re-publish or drop the messages in <namespace>.commands.dead.",
+)
+app.add_typer(dead_letters, name="dead-letters")
+Ids = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--message-id", help="A dead letter's message_id (repeatable)", show_default=False
+    ),
+]
+Every = Annotated[bool, typer.Option("--all", help="Every dead letter")]
+
+
+@dead_letters.command("list")
+def list_dead_letters(limit: Limit = None, settings_file: SettingsFile = None) -> None:
+    """One line per dead letter (time, command, message_id, code: reason); none is removed."""
+    from deployq.commandline import dead
+
+    dead.list_letters(_settings(settings_file, quiet=True), limit)
+
+
+@dead_letters.command("replay")
+def replay_dead_letters(
+    message_id: Ids = None, every: Every = False, settings_file: SettingsFile = None
+) -> None:
+    """Re-publish to <namespace>.commands as first sent; each letter is removed once the broker
+    confirmed its copy."""
+    from deployq.commandline import dead
+
+    dead.replay(_settings(settings_file, quiet=True), message_id, every)
+
+
+@dead_letters.command("purge")
+def purge_dead_letters(
+    message_id: Ids = None, every: Every = False, settings_file: SettingsFile = None
+) -> None:
+    """Drop dead letters for good."""
+    from deployq.commandline import dead
+
+    dead.purge(_settings(settings_file, quiet=True), message_id, every)
 
 
 def main() -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -95,9 +99,20 @@ class Settings(BaseSettings):
 
     # Operations
     metrics_port: int | None = Field(None, ge=0, le=65535)
-    log_level: str = "INFO"
+    # Where that port listens: every interface by default (a container's port), 127.0.0.1 for
+    # this machine only.
+    http_host: str = Field("0.0.0.0", min_length=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     scheduler: SchedulerSettings = SchedulerSettings()
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if value.lower() in LEVELS else value.lower()
 
     @field_validator("amqp_url")
     @classmethod
@@ -126,3 +141,51 @@ class Settings(BaseSettings):
     def from_file(cls, path: Path) -> Settings:
         """A settings file is a .env-style file; the environment still wins over it."""
         return cls(_env_file=path)
+
+    @classmethod
+    def load(cls, path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of a deployq process, refusing what would otherwise pass silently: a
+        settings file that is not there, and a DEPLOYQ_* name that is no setting."""
+        names: list[str] = []
+        if path is not None:
+            if not path.is_file():
+                raise SettingsProblem(f"settings file {str(path)!r} does not exist")
+            names += [k for k in dotenv_values(path) if k.upper().startswith(PREFIX)]
+        environ = os.environ if environ is None else environ
+        names += [k for k in environ if k.upper().startswith(PREFIX)]
+        unknown_setting(names, where=str(path) if path else None)
+        return cls.from_file(path) if path else cls()
+
+
+class SettingsProblem(ValueError):
+    """The configuration cannot be used as given (and why, in one line)."""
+
+
+PREFIX = "DEPLOYQ_"
+# Names the test suite and the benchmarks read from the same environment.
+NOT_SETTINGS = ("DEPLOYQ_TEST_", "DEPLOYQ_BENCH_")
+LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def setting_names() -> list[str]:
+    """Every DEPLOYQ_* name a setting is read from."""
+    names = []
+    for field, info in Settings.model_fields.items():
+        names.append(f"{PREFIX}{field.upper()}")
+        nested = info.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            names += [f"{PREFIX}{field.upper()}_{sub.upper()}" for sub in nested.model_fields]
+    return names
+
+
+def unknown_setting(names: Iterable[str], *, where: str | None = None) -> None:
+    """Raise `SettingsProblem` for the first name that is no setting, with the nearest one."""
+    known = setting_names()
+    for name in names:
+        upper = name.upper()
+        if upper in known or upper.startswith(NOT_SETTINGS):
+            continue
+        place = f" in {where}" if where else ""
+        near = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        raise SettingsProblem(f"{name}{place} is not a deployq setting{hint}")

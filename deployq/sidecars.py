@@ -20,7 +20,12 @@ from deployq.relay import Relay
 async def sidecars(deps: Deps) -> AsyncIterator[None]:
     """Run the sidecars until the block ends; they stop after the service inside it has."""
     async with (
-        http.serving(deps.settings.metrics_port, deps.metrics, lambda: readiness_problems(deps)),
+        http.serving(
+            deps.settings.metrics_port,
+            deps.metrics,
+            lambda: readiness_problems(deps),
+            host=deps.settings.http_host,
+        ),
         running_relay(deps),
     ):
         yield

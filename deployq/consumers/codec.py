@@ -132,7 +132,7 @@ def body_problem(body: bytes, data: dict[str, Any], *, max_depth: int) -> dict[s
     return _nul_or_too_deep(data, max_depth=max_depth, nul=nul)
 
 
-def _message(error: Any) -> str:
+def error_message(error: Any) -> str:
     """Pydantic's message, without the `Value error, ` it puts before a validator's own words."""
     if error["type"] == "value_error" and "error" in error.get("ctx", {}):
         return str(error["ctx"]["error"])
@@ -140,15 +140,28 @@ def _message(error: Any) -> str:
 
 
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
-    """`{loc, msg, type}` per problem; `loc` is a path in the body (union tags left out)."""
-    return [
-        {
-            "loc": [p for p in e["loc"] if not (isinstance(p, str) and p.startswith(UNION_TAG))],
-            "msg": _message(e),
-            "type": e["type"],
-        }
-        for e in error.errors(include_url=False, include_context=True, include_input=False)
-    ]
+    """`{loc, msg, type}` per problem; `loc` is a path in the body (union tags left out), and
+    a value that matched no member of a union is one problem, not one per member."""
+    details: list[dict[str, Any]] = []
+    seen: set[tuple[str | int, ...]] = set()
+    for e in error.errors(include_url=False, include_context=True, include_input=False):
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and p.startswith(UNION_TAG))]
+        if loc and _union_member(loc[-1]):
+            loc = loc[:-1]
+            if tuple(loc) in seen:
+                continue
+        seen.add(tuple(loc))
+        details.append({"loc": loc, "msg": error_message(e), "type": e["type"]})
+    return details
+
+
+# How pydantic names the members of an untagged union in `loc`: a type (`int`, `list[str]`,
+# `function-after[...]`) or a model class; wire field names are lower_case words.
+_TYPE_NAMES = frozenset({"int", "float", "str", "bool", "bytes", "none", "dict", "list"})
+
+
+def _union_member(part: str | int) -> bool:
+    return isinstance(part, str) and (part in _TYPE_NAMES or "[" in part or part[:1].isupper())
 
 
 def decode(message: Incoming, *, body_limit: int, json_max_depth: int, now: datetime) -> Decoded:
@@ -178,8 +191,9 @@ def decode(message: Incoming, *, body_limit: int, json_max_depth: int, now: date
     try:
         command = model.model_validate(data)
     except ValidationError as error:
+        details = validation_details(error)
         raise ValidationFailed(
-            f"{model.command}: {error.error_count()} invalid field(s)", validation_details(error)
+            f"{model.command}: {len(details)} invalid field(s)", details
         ) from None
     body_hash = hashlib.sha256(message.body).digest() if model.writes else b""
     return Decoded(command, message.message_id or None, body_hash)

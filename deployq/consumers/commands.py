@@ -113,23 +113,27 @@ class CommandConsumer:
             self._in_hand.add(task)
         self.metrics.in_flight.inc()
         started = time.perf_counter()
+        result = "retry"
         try:
-            await self.handle(message)
+            result = await self.handle(message)
         except Exception:  # a bug in handling must not leave the delivery unsettled
             log.exception("%s %s: handling failed", message.routing_key, message.message_id)
             await hand_back(message)
         finally:
+            took = time.perf_counter() - started
             self.metrics.in_flight.dec()
-            self.metrics.handling_seconds.observe(time.perf_counter() - started)
+            self.metrics.handling_seconds.observe(took)
             if task is not None:
                 self._in_hand.discard(task)
+            _handled(message, result, took)
 
-    async def handle(self, message: AbstractIncomingMessage) -> None:
+    async def handle(self, message: AbstractIncomingMessage) -> str:
+        """Handle and settle one delivery; what became of it (`ok`, an error code, `retry`)."""
         raw = incoming(message)
         if raw.redelivered:
             self.metrics.redeliveries.inc()
         outcome = await self._outcome(raw)
-        await settle(message, raw, outcome, publisher=self.publisher, metrics=self.metrics)
+        return await settle(message, raw, outcome, publisher=self.publisher, metrics=self.metrics)
 
     async def _outcome(self, raw: codec.Incoming) -> Outcome:
         try:
@@ -202,3 +206,18 @@ class CommandConsumer:
                 error,
                 exc_info=error,
             )
+
+
+def _handled(message: AbstractIncomingMessage, outcome: str, took: float) -> None:
+    """The one line per command (CONTRACT §9), its fields apart for JSON logs."""
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "handled",
+            extra={
+                "command": message.routing_key,
+                "message_id": message.message_id,
+                "correlation_id": message.correlation_id,
+                "outcome": outcome,
+                "duration_ms": round(took * 1000, 3),
+            },
+        )

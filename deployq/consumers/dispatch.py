@@ -43,9 +43,17 @@ def _reply_body(result: Result) -> bytes:
 
 
 def error_answer(error: DeployqError) -> Answer:
-    """The one mapping from a typed error to a reply (CONTRACT §3)."""
+    """The one mapping from a typed error to a reply (CONTRACT §3). Its `message`, which a dead
+    letter carries as its reason, names each detail too: a letter has no `details`."""
     body: dict[str, Any] = {"code": error.code, "message": error.message, "details": error.details}
-    return Answer(orjson.dumps({"ok": False, "error": body}), False, error.code, error.message)
+    reason = error.message
+    if error.details:
+        listed = "; ".join(
+            f"{'.'.join(str(p) for p in d.get('loc') or []) or '(body)'}: {d.get('msg')}"
+            for d in error.details
+        )
+        reason = f"{reason} ({listed})"
+    return Answer(orjson.dumps({"ok": False, "error": body}), False, error.code, reason)
 
 
 def _from_inbox(stored: Remembered, decoded: Decoded) -> Answer:

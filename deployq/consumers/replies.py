@@ -14,11 +14,13 @@ from aio_pika.abc import (
     AbstractIncomingMessage,
 )
 
+from deployq.clock import utcnow
 from deployq.consumers.dispatch import Answer
 from deployq.consumers.topology import Exchange, declare_exchange
 
 ERROR_CODE = "x-deployq-error-code"
 ERROR_MESSAGE = "x-deployq-error-message"
+DEAD_AT = "x-deployq-dead-at"  # when the letter was written (RFC 3339), for `dead-letters list`
 SHORT_STRING = 255
 REPLY_SUFFIX = ".reply"
 
@@ -65,6 +67,7 @@ def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Me
     headers = {k: v for k, v in (original.headers or {}).items() if k not in BROKER_HEADERS}
     headers[ERROR_CODE] = code
     headers[ERROR_MESSAGE] = reason[:4000]
+    headers[DEAD_AT] = utcnow().isoformat(timespec="seconds")
     letter = Message(
         original.body,
         headers=headers,

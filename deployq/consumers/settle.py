@@ -25,14 +25,16 @@ async def settle(
     *,
     publisher: replies.Publisher,
     metrics: Metrics,
-) -> None:
+) -> str:
+    """Carry `outcome` out; what became of the delivery, as the metrics and the log line name
+    it: `ok`, the error code of its reply or dead letter, or `retry` (handed back)."""
     assert outcome.action is not Action.RETRY, "run again in place, never settled"
     command = raw.routing_key
     label = command if command in COMMANDS else "<unknown>"
     if outcome.action is Action.HAND_BACK:
         metrics.handled.labels(label, "retry").inc()
         await hand_back(message)
-        return
+        return "retry"
     try:
         await _publish(message, raw, outcome, publisher, metrics)
         await message.ack()
@@ -45,11 +47,11 @@ async def settle(
         )
         metrics.handled.labels(label, "retry").inc()
         await hand_back(message)
-        return
+        return "retry"
     answer = outcome.answer
-    metrics.handled.labels(
-        label, "ok" if answer is None or answer.ok else answer.code or "error"
-    ).inc()
+    result = "ok" if answer is None or answer.ok else answer.code or "error"
+    metrics.handled.labels(label, result).inc()
+    return result
 
 
 async def _publish(

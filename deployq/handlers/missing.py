@@ -1,4 +1,5 @@
-"""The `not_found` errors handlers raise, worded once for every command that names an object."""
+"""The `not_found` errors handlers raise, worded once for every command that names an object,
+each with the command that makes one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from deployq.errors import NotFound
 def flow(key: object) -> NotFound:
     """`key` is the flow's id, or its name (shown quoted)."""
     shown = repr(key) if isinstance(key, str) else key
-    return NotFound(f"flow {shown} does not exist")
+    return NotFound(f"flow {shown} does not exist; create it with flow.create")
 
 
 def flow_run(run_id: UUID) -> NotFound:
@@ -18,7 +19,9 @@ def flow_run(run_id: UUID) -> NotFound:
 
 
 def deployment(deployment_id: UUID) -> NotFound:
-    return NotFound(f"deployment {deployment_id} does not exist")
+    return NotFound(
+        f"deployment {deployment_id} does not exist; deployment.list shows those that do"
+    )
 
 
 def schedule(deployment_id: UUID, schedule_id: UUID) -> NotFound:
@@ -26,8 +29,10 @@ def schedule(deployment_id: UUID, schedule_id: UUID) -> NotFound:
 
 
 def work_pool(name: str) -> NotFound:
-    return NotFound(f"work pool {name!r} does not exist")
+    return NotFound(f"work pool {name!r} does not exist; create it with work_pool.create")
 
 
 def work_queue(pool_name: str, name: str) -> NotFound:
-    return NotFound(f"work pool {pool_name!r} has no queue named {name!r}")
+    return NotFound(
+        f"work pool {pool_name!r} has no queue named {name!r}; create it with work_queue.create"
+    )

@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
@@ -30,7 +37,30 @@ Limit = Annotated[int, Field(ge=0, le=200)]
 # A century: the longest interval and window; with the latest instant below, date maths stays
 # well inside Python's datetime (year 9999).
 MAX_SECONDS = 100 * 365 * 86400
-Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
+
+
+def number_of_seconds(value: Any) -> Any:
+    """Durations are numbers of seconds (CONTRACT §2): say so, once, for `"10m"` or `"1h"`,
+    rather than one error per number type tried."""
+    if isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            pass
+        else:
+            return value
+    raise PydanticCustomError(
+        "seconds_type", "must be a number of seconds, e.g. 600 for ten minutes"
+    )
+
+
+Seconds = Annotated[
+    float,
+    BeforeValidator(number_of_seconds),
+    Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False),
+]
 
 # A day after Python's first instant, so every time zone can show it; centuries before its last,
 # so a window or interval added to it cannot leave year 9999. PostgreSQL holds far more.

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag, field_validator
 from pydantic_core import PydanticCustomError
 
 from deployq import occurrences
@@ -23,6 +23,7 @@ from deployq.messages.base import (
     PositiveCount,
     Result,
     Wire,
+    number_of_seconds,
 )
 
 
@@ -36,7 +37,7 @@ MaxScheduledRuns = Annotated[int, Field(ge=1, le=50)]
 
 
 class IntervalSchedule(Wire):
-    interval: float | int
+    interval: Annotated[float | int, BeforeValidator(number_of_seconds)]
     anchor_date: Instant | None = None
     timezone: Timezone = None
 
@@ -80,11 +81,11 @@ class RRuleSchedule(Wire):
 
 def _schedule_kind(value: Any) -> str | None:
     """Which kind a schedule is, from the one key that names it; a schedule object is judged
-    against that kind only, so its errors name its own fields and nothing else."""
+    against that kind only, so its errors name its own fields and nothing else. None (the
+    error below) when no key or several name a kind."""
     if isinstance(value, dict):
-        return next(
-            (f"{UNION_TAG}{key}" for key in ("interval", "cron", "rrule") if key in value), None
-        )
+        named = [key for key in ("interval", "cron", "rrule") if key in value]
+        return f"{UNION_TAG}{named[0]}" if len(named) == 1 else None
     kinds: dict[type, str] = {
         IntervalSchedule: "interval",
         CronSchedule: "cron",
@@ -101,7 +102,7 @@ Schedule = Annotated[
     Discriminator(
         _schedule_kind,
         custom_error_type="schedule_kind",
-        custom_error_message="a schedule needs one of the keys interval, cron or rrule",
+        custom_error_message="a schedule takes exactly one of the keys interval, cron or rrule",
     ),
 ]
 

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 from croniter import croniter
 
+from deployq.occurrences.cronhints import field_problem
+
 INVALID = "Invalid cron string"
 RANDOM_OR_HASHED = "Random and Hashed expressions are unsupported"
 
@@ -150,7 +152,8 @@ def compile_cron(expression: str, day_or: bool) -> CronFields:
     try:
         expanded, nth_map = croniter.expand(" ".join(fields))
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise ValueError(f'{INVALID}: "{expression}" ({exc})') from None
+        reason = field_problem(fields) or str(exc)
+        raise ValueError(f'{INVALID}: "{expression}": {reason}') from None
     minute, hour, dom, month, dow = expanded
 
     def ints(values: Sequence[int | str], low: int, high: int) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 
 from aio_pika.abc import AbstractChannel, AbstractExchange
@@ -26,6 +27,7 @@ from deployq.storage.database import Database, plain_dsn
 log = logging.getLogger(__name__)
 
 LINKED = "events"
+REMIND_SECONDS = 60.0
 
 
 class Relay:
@@ -63,6 +65,11 @@ class Relay:
         self.leading = asyncio.Event()
         self._wake = asyncio.Event()
         self._exchange: AbstractExchange | None = None
+        # What the log last said: a relay that flaps (a database or broker going up and down)
+        # logs each change of state once, not once per attempt.
+        self._told_leading = False
+        self._interruptions = 0
+        self._told_interrupted = -REMIND_SECONDS
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: keep a broker link; while linked, try to lead and publish."""
@@ -103,13 +110,32 @@ class Relay:
                     if link.lost.is_set():
                         break
                     delay = backoff.next()
-                    if is_transient(error):
-                        log.warning("outbox relay interrupted (%s); again in %.1fs", error, delay)
-                    else:
-                        log.exception("the outbox relay failed; again in %.1fs", delay)
+                    self._interrupted(error, delay)
                     await pause(halt, delay)
+        self._told_leading = False
         if link.lost.is_set() and not stop.is_set():
             log.warning("outbox relay: lost the broker at %s; reconnecting", link.address)
+
+    def _interrupted(self, error: Exception, delay: float) -> None:
+        """Log an interruption: a passing one at most once per REMIND_SECONDS, with a count."""
+        self._interruptions += 1
+        if not is_transient(error):
+            log.exception("the outbox relay failed; again in %.1fs", delay)
+            return
+        now = time.monotonic()
+        if now - self._told_interrupted < REMIND_SECONDS:
+            log.debug("outbox relay interrupted (%s); again in %.1fs", error, delay)
+            return
+        self._told_interrupted = now
+        self._told_leading = False
+        log.warning("outbox relay interrupted (%s); retrying with backoff", error)
+
+    def _leading(self) -> None:
+        if not self._told_leading:
+            after = f" after {self._interruptions} interruption(s)" if self._interruptions else ""
+            log.info("outbox relay leading%s", after)
+            self._told_leading = True
+            self._interruptions = 0
 
     async def _term(self, stop: asyncio.Event, link: Link) -> None:
         """One spell: standby until the lock is ours, then lead until `stop`, then drain (if
@@ -117,7 +143,7 @@ class Relay:
         async with leader.spell(self.dsn, stop, self.standby_poll) as lease:
             if lease is None:
                 return
-            log.info("outbox relay leading")
+            self._leading()
             self.leading.set()
             try:
                 await lease.listen(self._wake.set)

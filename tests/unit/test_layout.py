@@ -14,14 +14,14 @@ MAX_LINES = 250
 
 # Top to bottom; a module may import from its own layer and the layers below it.
 LAYERS: list[set[str]] = [
-    {"cli", "__main__"},
-    {"worker", "scheduler", "sidecars", "client", "http"},
+    {"cli", "__main__", "commandline"},
+    {"worker", "scheduler", "sidecars", "client", "http", "deadletters"},
     {"consumers", "relay", "bootstrap"},
     {"handlers"},
     {"scheduling"},
     {"storage"},
     {"broker", "readiness"},
-    {"messages", "occurrences", "errors", "settings", "clock", "metrics", "retry"},
+    {"messages", "occurrences", "errors", "settings", "clock", "metrics", "retry", "logs"},
 ]
 # Entry points (and the pieces they run beside each other) never import one another.
 SERVICES = {"worker", "scheduler", "sidecars"}

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import Connection, NullPool, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -14,9 +18,26 @@ from deployq.storage.tls import engine_arguments
 # Any constant works; it only has to be the same for every deployq process.
 MIGRATION_LOCK = 0x6465706C6F7971
 
+log = logging.getLogger("deployq.storage.migrate")
+
+
+def _applied(
+    ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]
+) -> None:
+    """One line per migration applied (Alembic's own lines are quiet: they break long titles
+    over several lines and announce its plugins on every start)."""
+    script = step.up_revision
+    title = " ".join(str(getattr(script, "doc", "") or "").split())
+    log.info("schema: applied %s (%s)", step.up_revision_id, title)
+
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
+        on_version_apply=_applied,
+    )
     connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
     with context.begin_transaction():
         context.run_migrations()
