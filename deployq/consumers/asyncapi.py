@@ -58,7 +58,6 @@ def document() -> dict[str, Any]:
             "summary": (model.__doc__ or name).strip().splitlines()[0],
             "contentType": JSON,
             "correlationId": {"location": "$message.header#/correlation_id"},
-            "bindings": {"amqp": {"deliveryMode": 2, "bindingVersion": "0.3.0"}},
             "headers": _command_headers(model.writes),
             "payload": found[name],
         }
@@ -85,7 +84,7 @@ def document() -> dict[str, Any]:
             "summary": "write: needs a message_id" if model.writes else "read",
             "channel": _ref("channels", "commands"),
             "messages": [_ref("channels", "commands", "messages", name)],
-            "bindings": {"amqp": {"cc": [name], "bindingVersion": "0.3.0"}},
+            "bindings": {"amqp": {"cc": [name], "deliveryMode": 2, "bindingVersion": "0.3.0"}},
             "reply": {
                 "address": {"location": "$message.header#/reply_to"},
                 "channel": _ref("channels", "replies"),
