@@ -25,7 +25,7 @@ from pydantic import TypeAdapter
 from deployq.broker import TLSFiles
 from deployq.handlers.results import result_types
 from deployq.messages.base import Command
-from deployq.messages.replies import NamespaceNotFound, Reply, ReplyTimeout
+from deployq.messages.replies import NamespaceNotFound, Reply, ReplyTimeout, header_text
 from deployq.settings import DEFAULT_AMQP_URL, amqp_addresses
 
 __all__ = ["Client", "NamespaceNotFound", "Reply", "ReplyTimeout", "open_connection"]
@@ -87,7 +87,8 @@ class Client:
         return client
 
     async def open(self) -> None:
-        """Connect, check the namespace exists and listen for replies (once)."""
+        """Connect, check the namespace exists (`NamespaceNotFound` until a worker declared it)
+        and listen for replies; once."""
         if self.connection is not None:
             return
         connection = await open_connection(
@@ -108,7 +109,8 @@ class Client:
         except BaseException:
             await connection.close()
             raise
-        connection.reconnect_callbacks.add(self._on_reconnect)
+        # Once the channel and its reply consumer are back: replies to the old one are lost.
+        channel.reopen_callbacks.add(self._on_reconnect)
         self.connection = connection
 
     async def close(self) -> None:
@@ -135,7 +137,7 @@ class Client:
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._waiting.get(message.correlation_id or "")
         if future is not None and not future.done():
-            status = _text((message.headers or {}).get("status"))
+            status = header_text((message.headers or {}).get("status"))
             body = orjson.loads(message.body)
             future.set_result(Reply(body, status, message.type, message.correlation_id))
 
@@ -242,9 +244,3 @@ async def _reply_or_reconnect(future: asyncio.Future[Reply], reconnected: asynci
 def _result_adapter(command: str) -> TypeAdapter[Any] | None:
     kind = result_types().get(command)
     return None if kind is None else TypeAdapter(kind)
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).decode()
-    return None if value is None else str(value)

@@ -79,3 +79,10 @@ class ReplyTimeout(TimeoutError):
 
 class NamespaceNotFound(LookupError):
     """The namespace's command exchange does not exist: no worker ever ran on it."""
+
+
+def header_text(value: Any) -> str | None:
+    """An AMQP header as text (brokers may hand strings over as bytes)."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode()
+    return None if value is None else str(value)
