@@ -154,3 +154,18 @@ async def test_a_lost_connection_republishes_with_the_same_message_id(
     assert {m.message_id for m in seen} == {seen[0].message_id}
     assert created.name == name
     assert await deployment_rows(db, name) == 1
+
+
+async def test_publish_is_fire_and_forget_and_returns_its_message_id(client: Client) -> None:
+    name = unique("fire")
+
+    message_id = await client.publish("flow.create", {"name": name})
+
+    async def created() -> Any:
+        reply = await client.call("flow.read", {"name": name})
+        return reply.ok and reply.result
+
+    flow = await wait_until(created)
+    assert flow["name"] == name
+    assert uuid.UUID(message_id)
+    assert client.pending == 0

@@ -13,7 +13,9 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from typer.testing import CliRunner
 
+from deployq.cli import app
 from deployq.consumers.asyncapi import render
 from deployq.handlers import COMMANDS
 from deployq.messages import events
@@ -136,3 +138,18 @@ def test_the_schemas_accept_good_messages_and_refuse_bad_ones(doc: dict[str, Any
     assert reply.is_valid({"ok": True, "result": flow})
     assert reply.is_valid({"ok": False, "error": refusal})
     assert not reply.is_valid({"ok": False, "error": {**refusal, "code": "oops"}})
+
+
+def test_deployq_asyncapi_writes_the_file_and_checks_it(tmp_path: Path) -> None:
+    target = tmp_path / "asyncapi.yaml"
+    runner = CliRunner()
+
+    written = runner.invoke(app, ["asyncapi", "--output", str(target)])
+    current = runner.invoke(app, ["asyncapi", "--output", str(target), "--check"])
+    target.write_text(target.read_text().replace("3.0.0", "2.6.0"))
+    stale = runner.invoke(app, ["asyncapi", "--output", str(target), "--check"])
+
+    assert written.exit_code == 0, written.output
+    assert current.exit_code == 0, current.output
+    assert stale.exit_code == 1
+    assert "out of date" in stale.output
