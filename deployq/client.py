@@ -1,10 +1,7 @@
-"""A client for deployq's commands, as a service calls them (docs/upstream-services.md).
-
-Every command carries a `message_id`, its idempotency key, which the client's own retries reuse;
-the connection is aio-pika's robust one, re-established with backoff; replies come back over
-RabbitMQ's direct reply-to, so a caller declares no queue. `execute` returns the reply models of
-`deployq.messages` and raises, for an error reply, the exception of its code (`deployq.errors`,
-the classes the handlers raise).
+"""A client for deployq's commands, as a service calls them (docs/upstream-services.md): a
+`message_id` on every command, kept by the client's own re-publishes; aio-pika's robust
+connection; replies over direct reply-to; results as the models of `deployq.messages`, error
+replies raised as the `deployq.errors` class of their code (those the handlers raise).
 """
 
 from __future__ import annotations
@@ -13,12 +10,17 @@ import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import aio_pika
 import orjson
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
 from aio_pika.exceptions import AMQPError, ChannelNotFoundEntity
 from pydantic import TypeAdapter
 
@@ -72,10 +74,11 @@ class Client:
         self.amqp_url = amqp_url
         self.namespace = namespace
         self.timeout = timeout
-        self.name = name
-        self.tls = tls
-        self.reconnect_interval = reconnect_interval
+        self._connect = partial(
+            open_connection, amqp_url, name=name, tls=tls, reconnect_interval=reconnect_interval
+        )
         self.connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._waiting: dict[str, asyncio.Future[Reply]] = {}
         self._reconnected = asyncio.Event()
@@ -87,23 +90,12 @@ class Client:
         return client
 
     async def open(self) -> None:
-        """Connect, check the namespace exists (`NamespaceNotFound` until a worker declared it)
-        and listen for replies; once."""
+        """Connect and listen for replies (once)."""
         if self.connection is not None:
             return
-        connection = await open_connection(
-            self.amqp_url, name=self.name, tls=self.tls, reconnect_interval=self.reconnect_interval
-        )
+        connection = await self._connect()
         try:
             channel = await connection.channel(publisher_confirms=True)
-            exchange = f"{self.namespace}.commands"
-            try:
-                self._exchange = await channel.get_exchange(exchange, ensure=True)
-            except ChannelNotFoundEntity as error:
-                raise NamespaceNotFound(
-                    f"exchange {exchange!r} does not exist: is the namespace right, and has a "
-                    "deployq worker run on it?"
-                ) from error
             replies = await channel.declare_queue(DIRECT_REPLY_TO, passive=True)
             await replies.consume(self._on_reply, no_ack=True)
         except BaseException:
@@ -111,7 +103,23 @@ class Client:
             raise
         # Once the channel and its reply consumer are back: replies to the old one are lost.
         channel.reopen_callbacks.add(self._on_reconnect)
-        self.connection = connection
+        self.connection, self._channel = connection, channel
+
+    async def _commands(self) -> AbstractExchange:
+        """The namespace's command exchange, looked up until it exists: `NamespaceNotFound`
+        (a wrong namespace, or no worker has declared it yet) is raised, not waited out."""
+        if self._exchange is None:
+            if self._channel is None:
+                raise RuntimeError("the client is not open: use `async with Client(...)`")
+            name = f"{self.namespace}.commands"
+            try:
+                self._exchange = await self._channel.get_exchange(name, ensure=True)
+            except ChannelNotFoundEntity as error:
+                raise NamespaceNotFound(
+                    f"exchange {name!r} does not exist: is the namespace right, and has a "
+                    "deployq worker run on it?"
+                ) from error
+        return self._exchange
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -126,8 +134,7 @@ class Client:
         await self.close()
 
     @property
-    def pending(self) -> int:
-        """Calls waiting for their reply."""
+    def pending(self) -> int:  # calls waiting for their reply
         return len(self._waiting)
 
     def _on_reconnect(self, *_: object) -> None:
@@ -154,12 +161,10 @@ class Client:
     ) -> str:
         """Publish one command, persistent and confirmed by the broker; returns its message_id.
         Without `reply` it is fire-and-forget: a failure goes to the dead-letter queue."""
-        if self._exchange is None:
-            raise RuntimeError("the client is not open: use `async with Client(...)`")
+        exchange = await self._commands()
         message_id = message_id or uuid.uuid4().hex
-        payload = body if isinstance(body, bytes) else orjson.dumps(body or {})
         message = aio_pika.Message(
-            payload,
+            body if isinstance(body, bytes) else orjson.dumps(body or {}),
             content_type=properties.pop("content_type", "application/json"),
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=message_id,
@@ -168,7 +173,7 @@ class Client:
             headers=dict(headers or {}),
             **properties,
         )
-        await self._exchange.publish(message, routing_key=command)
+        await exchange.publish(message, routing_key=command)
         return message_id
 
     async def call(
@@ -186,9 +191,8 @@ class Client:
         seconds (default: the client's), with no trace of the call left behind."""
         message_id = message_id or uuid.uuid4().hex
         timeout = self.timeout if timeout is None else timeout
-        loop = asyncio.get_running_loop()
         correlation_id = uuid.uuid4().hex
-        future: asyncio.Future[Reply] = loop.create_future()
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
         self._waiting[correlation_id] = future
         failed = ""
         try:

@@ -80,9 +80,22 @@ async def test_a_reused_message_id_raises_conflict(client: Client) -> None:
     assert raised.value.details[0]["loc"] == ["message_id"]
 
 
-async def test_a_missing_namespace_is_named_when_connecting(settings: Settings) -> None:
-    with pytest.raises(NamespaceNotFound, match=r"no-such-ns-\w+\.commands"):
-        await Client.connect(settings.amqp_url, f"no-such-ns-{uuid.uuid4().hex[:8]}")
+async def test_a_missing_namespace_is_named_and_found_once_a_worker_declared_it(
+    settings: Settings, wire: Wire
+) -> None:
+    own = settings.model_copy(update={"namespace": f"{settings.namespace}-{unique('late')}"})
+    try:
+        async with Client(own.amqp_url, own.namespace) as early:  # before any worker
+            with pytest.raises(NamespaceNotFound, match=rf"'{own.namespace}\.commands'"):
+                await early.call("system.ping")
+            assert early.pending == 0
+
+            async with running_worker(own):
+                pong = await early.execute("system.ping")
+
+        assert pong.version
+    finally:
+        await wire.delete_namespace(own.namespace)
 
 
 @pytest.fixture
