@@ -235,5 +235,23 @@ def purge_dead_letters(
     dead.purge(_settings(settings_file, quiet=True), message_id, every)
 
 
+@app.command()
+def asyncapi(
+    output: Annotated[Path, typer.Option(help="Where to write it.")] = Path("docs/asyncapi.yaml"),
+    check: Annotated[bool, typer.Option(help="Only check it is up to date (exit 1).")] = False,
+) -> None:
+    """Write the AsyncAPI 3.0 document of every command, reply, event and the dead letters."""
+    from deployq.consumers.asyncapi import render
+
+    text = render()
+    if check:
+        if not output.exists() or output.read_text() != text:
+            typer.echo(f"{output} is out of date: run `deployq asyncapi`", err=True)
+            raise typer.Exit(1)
+        return
+    output.write_text(text)
+    typer.echo(f"wrote {output}")
+
+
 def main() -> None:
     app()

@@ -1,8 +1,10 @@
-"""Every command of the deployment set, round-tripped over AMQP (CONTRACT §2–3).
+"""Every command of the deployment set, round-tripped over AMQP (CONTRACT §2–3) through the
+bundled client, as an upstream service sends them.
 
-`Wire.call` checks each reply's properties and envelope: `correlation_id` copied,
-`content_type` application/json, `type` `<command>.reply`, header `status`, and the body
-`{"ok": true, "result"}` or `{"ok": false, "error": {code, message, details}}`.
+The ping goes through `Wire.call`, which checks the reply's properties and envelope:
+`correlation_id` copied, `content_type` application/json, `type` `<command>.reply`, header
+`status`, and the body `{"ok": true, "result"}` or `{"ok": false, "error": {code, message,
+details}}`; `ok` and `refused` check the client's replies' `status` header.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from tests.e2e.wire import Wire
 from tests.support import ok, refused, unique
 
 
-async def create_deployment(wire: Wire, flow: dict[str, Any], **fields: Any) -> dict[str, Any]:
+async def create_deployment(client: Client, flow: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body = {"flow_name": flow["name"], "name": unique("dep"), **fields}
-    created: dict[str, Any] = ok(await wire.write("deployment.create", body))
+    created: dict[str, Any] = ok(await client.call("deployment.create", body))
     return created
 
 
@@ -46,39 +48,39 @@ async def test_the_bundled_client_gets_the_same_reply_shape(client: Client) -> N
     assert reply.result["version"] == deployq.__version__
 
 
-async def test_flow_create_then_read_by_id_and_by_name(wire: Wire) -> None:
+async def test_flow_create_then_read_by_id_and_by_name(client: Client) -> None:
     name = unique("flow")
 
     created = ok(
-        await wire.write("flow.create", {"name": name, "tags": ["a"], "labels": {"team": "x"}})
+        await client.call("flow.create", {"name": name, "tags": ["a"], "labels": {"team": "x"}})
     )
 
     assert created["name"] == name
     assert created["tags"] == ["a"]
     assert created["labels"] == {"team": "x"}
     uuid.UUID(created["id"])
-    assert ok(await wire.call("flow.read", {"id": created["id"]})) == created
-    assert ok(await wire.call("flow.read", {"name": name})) == created
+    assert ok(await client.call("flow.read", {"id": created["id"]})) == created
+    assert ok(await client.call("flow.read", {"name": name})) == created
 
 
-async def test_flow_create_upserts_by_name(wire: Wire) -> None:
+async def test_flow_create_upserts_by_name(client: Client) -> None:
     name = unique("flow")
-    first = ok(await wire.write("flow.create", {"name": name, "tags": ["a"]}))
+    first = ok(await client.call("flow.create", {"name": name, "tags": ["a"]}))
 
-    second = ok(await wire.write("flow.create", {"name": name, "tags": ["b"]}))
+    second = ok(await client.call("flow.create", {"name": name, "tags": ["b"]}))
 
     assert second["id"] == first["id"]
     assert second["tags"] == ["b"]
-    assert ok(await wire.call("flow.read", {"name": name}))["tags"] == ["b"]
+    assert ok(await client.call("flow.read", {"name": name}))["tags"] == ["b"]
 
 
 async def test_deployment_create_then_read_and_read_by_name(
-    wire: Wire, flow: dict[str, Any]
+    client: Client, flow: dict[str, Any]
 ) -> None:
     name = unique("dep")
 
     created = ok(
-        await wire.write(
+        await client.call(
             "deployment.create",
             {
                 "flow_name": flow["name"],
@@ -100,18 +102,20 @@ async def test_deployment_create_then_read_and_read_by_name(
     assert created["paused"] is False
     assert created["schedules"] == []
     stored = {k: v for k, v in created.items() if k != "outcome"}
-    assert ok(await wire.call("deployment.read", {"id": created["id"]})) == stored
-    by_name = await wire.call(
+    assert ok(await client.call("deployment.read", {"id": created["id"]})) == stored
+    by_name = await client.call(
         "deployment.read_by_name", {"flow_name": flow["name"], "deployment_name": name}
     )
     assert ok(by_name) == stored
 
 
-async def test_deployment_create_upserts_on_flow_and_name(wire: Wire, flow: dict[str, Any]) -> None:
-    first = await create_deployment(wire, flow, description="first", tags=["keep"])
+async def test_deployment_create_upserts_on_flow_and_name(
+    client: Client, flow: dict[str, Any]
+) -> None:
+    first = await create_deployment(client, flow, description="first", tags=["keep"])
 
     second = ok(
-        await wire.write(
+        await client.call(
             "deployment.create",
             {"flow_id": flow["id"], "name": first["name"], "description": "second"},
         )
@@ -124,21 +128,21 @@ async def test_deployment_create_upserts_on_flow_and_name(wire: Wire, flow: dict
 
 
 async def test_deployment_list_and_count_with_filters_sort_and_paging(
-    wire: Wire, flow: dict[str, Any]
+    client: Client, flow: dict[str, Any]
 ) -> None:
     names = [f"{unique('dep')}-{n}" for n in ("a", "b", "c")]
     names.sort()
     for name in names:
-        await create_deployment(wire, flow, name=name)
+        await create_deployment(client, flow, name=name)
     filters = {"flows": {"id": {"any_": [flow["id"]]}}}
 
-    everything = ok(await wire.call("deployment.list", filters))
+    everything = ok(await client.call("deployment.list", filters))
     page = ok(
-        await wire.call(
+        await client.call(
             "deployment.list", {**filters, "sort": "NAME_DESC", "offset": 1, "limit": 1}
         )
     )
-    counted = ok(await wire.call("deployment.count", filters))
+    counted = ok(await client.call("deployment.count", filters))
 
     assert [d["name"] for d in everything["items"]] == names
     assert (everything["offset"], everything["limit"]) == (0, 200)
@@ -148,14 +152,14 @@ async def test_deployment_list_and_count_with_filters_sort_and_paging(
 
 
 async def test_deployment_update_changes_only_the_fields_given(
-    wire: Wire, flow: dict[str, Any]
+    client: Client, flow: dict[str, Any]
 ) -> None:
     created = await create_deployment(
-        wire, flow, description="before", tags=["keep"], paused=True, version="1"
+        client, flow, description="before", tags=["keep"], paused=True, version="1"
     )
 
     updated = ok(
-        await wire.write("deployment.update", {"id": created["id"], "description": "after"})
+        await client.call("deployment.update", {"id": created["id"], "description": "after"})
     )
 
     assert updated["description"] == "after"
@@ -163,30 +167,30 @@ async def test_deployment_update_changes_only_the_fields_given(
     assert updated["paused"] is True
     assert updated["version"] == "1"
     assert updated["updated"] >= created["updated"]
-    assert ok(await wire.call("deployment.read", {"id": created["id"]})) == updated
+    assert ok(await client.call("deployment.read", {"id": created["id"]})) == updated
 
 
-async def test_deployment_pause_then_resume(wire: Wire, flow: dict[str, Any]) -> None:
-    created = await create_deployment(wire, flow)
+async def test_deployment_pause_then_resume(client: Client, flow: dict[str, Any]) -> None:
+    created = await create_deployment(client, flow)
 
-    paused = ok(await wire.write("deployment.pause", {"id": created["id"]}))
-    paused_again = ok(await wire.write("deployment.pause", {"id": created["id"]}))
-    resumed = ok(await wire.write("deployment.resume", {"id": created["id"]}))
+    paused = ok(await client.call("deployment.pause", {"id": created["id"]}))
+    paused_again = ok(await client.call("deployment.pause", {"id": created["id"]}))
+    resumed = ok(await client.call("deployment.resume", {"id": created["id"]}))
 
     assert paused["paused"] is True
     assert paused_again["paused"] is True
     assert resumed["paused"] is False
-    assert ok(await wire.call("deployment.read", {"id": created["id"]}))["paused"] is False
+    assert ok(await client.call("deployment.read", {"id": created["id"]}))["paused"] is False
 
 
-async def test_deployment_delete_then_it_is_gone(wire: Wire, flow: dict[str, Any]) -> None:
-    created = await create_deployment(wire, flow)
+async def test_deployment_delete_then_it_is_gone(client: Client, flow: dict[str, Any]) -> None:
+    created = await create_deployment(client, flow)
 
-    deleted = ok(await wire.write("deployment.delete", {"id": created["id"]}))
+    deleted = ok(await client.call("deployment.delete", {"id": created["id"]}))
 
     assert deleted == {"deleted": True}
-    refused(await wire.call("deployment.read", {"id": created["id"]}), "not_found")
-    refused(await wire.write("deployment.delete", {"id": created["id"]}), "not_found")
+    refused(await client.call("deployment.read", {"id": created["id"]}), "not_found")
+    refused(await client.call("deployment.delete", {"id": created["id"]}), "not_found")
 
 
 @pytest.mark.parametrize(
@@ -199,9 +203,9 @@ async def test_deployment_delete_then_it_is_gone(wire: Wire, flow: dict[str, Any
     ],
 )
 async def test_a_missing_object_gets_a_not_found_reply(
-    wire: Wire, command: str, body: dict[str, Any]
+    client: Client, command: str, body: dict[str, Any]
 ) -> None:
-    reply = await wire.write(command, body)
+    reply = await client.call(command, body)
 
     failure = refused(reply, "not_found")
     assert failure["details"] == []

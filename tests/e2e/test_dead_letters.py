@@ -64,7 +64,7 @@ async def bury(wire: Wire, settings: Settings, body: dict[str, str], message_id:
 async def test_list_replay_and_purge(own: Settings, wire: Wire) -> None:
     name, fixed, typo = unique("replayed"), unique("fixed"), unique("typo")
     async with await Client.connect(own.amqp_url, own.namespace) as client:
-        await client.send("flow.craete", {"name": name}, message_id=typo, reply=False)
+        await client.publish("flow.craete", {"name": name}, message_id=typo)
         await bury(wire, own, {"name": name}, fixed)
         await letters(wire, own, 2)
 
@@ -105,7 +105,7 @@ async def test_list_replay_and_purge(own: Settings, wire: Wire) -> None:
 async def test_purge_all_and_a_letter_s_time(own: Settings, wire: Wire) -> None:
     async with await Client.connect(own.amqp_url, own.namespace) as client:
         for n in range(3):
-            await client.send("flow.create", [n], message_id=unique("bad"), reply=False)  # type: ignore[arg-type]
+            await client.publish("flow.create", orjson.dumps([n]), message_id=unique("bad"))
     found = await letters(wire, own, 3)
     assert all(letter.code == "invalid_message" and letter.time for letter in found)
     purged = await deployq(own, "dead-letters", "purge", "--all")

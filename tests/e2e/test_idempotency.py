@@ -1,5 +1,7 @@
 """Exactly-once effect through the inbox (CONTRACT §6): a message_id handled again is not
-applied again and gets the same reply; reused for something else, it is refused."""
+applied again and gets the same reply; reused for something else, it is refused.
+
+Twins go out through `Wire`, which keeps each reply's bytes; everything else through the client."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from deployq.client import Client
 from deployq.storage.database import Database
 from tests.e2e.database import deployment_rows
 from tests.e2e.wire import Wire, check_reply
@@ -56,7 +59,7 @@ def reused(failure: dict[str, Any]) -> None:
 
 
 async def test_same_message_id_twice_in_a_row_is_applied_once(
-    wire: Wire, flow: dict[str, Any], db: Database
+    wire: Wire, client: Client, flow: dict[str, Any], db: Database
 ) -> None:
     name = unique("idem")
     body = {"flow_id": flow["id"], "name": name, "description": "once"}
@@ -69,7 +72,7 @@ async def test_same_message_id_twice_in_a_row_is_applied_once(
     created = ok(first.body)
     assert created["outcome"] == "created"
     assert await deployment_rows(db, name) == 1
-    stored = ok(await wire.call("deployment.read", {"id": created["id"]}))
+    stored = ok(await client.call("deployment.read", {"id": created["id"]}))
     assert stored["updated"] == created["updated"]
 
 
@@ -87,10 +90,10 @@ async def test_same_message_id_published_together_is_applied_once(
 
 
 async def test_delete_published_twice_together_deletes_once(
-    wire: Wire, flow: dict[str, Any]
+    wire: Wire, client: Client, flow: dict[str, Any]
 ) -> None:
     created = ok(
-        await wire.write("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
+        await client.call("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
     )
 
     replies = await send_together(
@@ -98,7 +101,7 @@ async def test_delete_published_twice_together_deletes_once(
     )
 
     assert [r.body for r in replies] == [{"ok": True, "result": {"deleted": True}}] * 2
-    refused(await wire.call("deployment.read", {"id": created["id"]}), "not_found")
+    refused(await client.call("deployment.read", {"id": created["id"]}), "not_found")
 
 
 async def test_not_found_published_twice_together_gets_the_same_reply(wire: Wire) -> None:
@@ -111,7 +114,7 @@ async def test_not_found_published_twice_together_gets_the_same_reply(wire: Wire
 
 
 async def test_reused_id_with_another_body_is_a_conflict(
-    wire: Wire, flow: dict[str, Any], db: Database
+    wire: Wire, client: Client, flow: dict[str, Any], db: Database
 ) -> None:
     message_id = uuid.uuid4().hex
     first_name, second_name = unique("idem"), unique("idem")
@@ -119,7 +122,7 @@ async def test_reused_id_with_another_body_is_a_conflict(
         wire, "deployment.create", {"flow_id": flow["id"], "name": first_name}, message_id
     )
 
-    reply = await wire.call(
+    reply = await client.call(
         "deployment.create", {"flow_id": flow["id"], "name": second_name}, message_id=message_id
     )
 
@@ -132,29 +135,29 @@ async def test_reused_id_with_another_body_is_a_conflict(
 
 
 async def test_reused_id_for_another_command_is_a_conflict(
-    wire: Wire, flow: dict[str, Any]
+    client: Client, flow: dict[str, Any]
 ) -> None:
     created = ok(
-        await wire.write("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
+        await client.call("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
     )
     message_id = uuid.uuid4().hex
-    ok(await wire.call("flow.create", {"name": unique("flow")}, message_id=message_id))
+    ok(await client.call("flow.create", {"name": unique("flow")}, message_id=message_id))
 
-    reply = await wire.call("deployment.pause", {"id": created["id"]}, message_id=message_id)
+    reply = await client.call("deployment.pause", {"id": created["id"]}, message_id=message_id)
 
     reused(refused(reply, "conflict"))
-    assert ok(await wire.call("deployment.read", {"id": created["id"]}))["paused"] is False
+    assert ok(await client.call("deployment.read", {"id": created["id"]}))["paused"] is False
 
 
 async def test_not_found_is_remembered_after_the_object_appears(
-    wire: Wire, flow: dict[str, Any]
+    wire: Wire, client: Client, flow: dict[str, Any]
 ) -> None:
     deployment_id = str(uuid.uuid4())
     message_id = uuid.uuid4().hex
     first = await send(wire, "deployment.pause", {"id": deployment_id}, message_id)
     refused(first.body, "not_found")
     ok(
-        await wire.write(
+        await client.call(
             "deployment.create",
             {"id": deployment_id, "flow_id": flow["id"], "name": unique("idem")},
         )
@@ -163,19 +166,19 @@ async def test_not_found_is_remembered_after_the_object_appears(
     again = await send(wire, "deployment.pause", {"id": deployment_id}, message_id)
 
     assert again.raw == first.raw
-    assert ok(await wire.call("deployment.read", {"id": deployment_id}))["paused"] is False
-    paused = ok(await wire.write("deployment.pause", {"id": deployment_id}))
+    assert ok(await client.call("deployment.read", {"id": deployment_id}))["paused"] is False
+    paused = ok(await client.call("deployment.pause", {"id": deployment_id}))
     assert paused["paused"] is True
 
 
 async def test_not_found_flow_is_remembered_after_the_flow_is_created(
-    wire: Wire, db: Database
+    wire: Wire, client: Client, db: Database
 ) -> None:
     flow_name, name = unique("flow"), unique("idem")
     body = {"flow_name": flow_name, "name": name}
     message_id = uuid.uuid4().hex
     first = await send(wire, "deployment.create", body, message_id)
-    ok(await wire.write("flow.create", {"name": flow_name}))
+    ok(await client.call("flow.create", {"name": flow_name}))
 
     again = await send(wire, "deployment.create", body, message_id)
 
@@ -184,30 +187,30 @@ async def test_not_found_flow_is_remembered_after_the_flow_is_created(
     assert await deployment_rows(db, name) == 0
 
 
-async def test_expired_is_not_remembered(wire: Wire) -> None:
+async def test_expired_is_not_remembered(client: Client) -> None:
     name = unique("flow")
     message_id = uuid.uuid4().hex
     headers = {"deadline": "2001-01-01T00:00:00Z"}
     refused(
-        await wire.call("flow.create", {"name": name}, message_id=message_id, headers=headers),
+        await client.call("flow.create", {"name": name}, message_id=message_id, headers=headers),
         "expired",
     )
 
-    created = ok(await wire.call("flow.create", {"name": name}, message_id=message_id))
+    created = ok(await client.call("flow.create", {"name": name}, message_id=message_id))
 
     assert created["name"] == name
 
 
 async def test_validation_error_before_the_handler_is_not_remembered(
-    wire: Wire, flow: dict[str, Any], db: Database
+    client: Client, flow: dict[str, Any], db: Database
 ) -> None:
     name = unique("idem")
     message_id = uuid.uuid4().hex
     bad = {"flow_id": flow["id"], "name": name, "nmae": "typo"}
-    refused(await wire.call("deployment.create", bad, message_id=message_id), "validation_error")
+    refused(await client.call("deployment.create", bad, message_id=message_id), "validation_error")
 
     good = {"flow_id": flow["id"], "name": name}
-    created = ok(await wire.call("deployment.create", good, message_id=message_id))
+    created = ok(await client.call("deployment.create", good, message_id=message_id))
 
     assert created["name"] == name
     assert await deployment_rows(db, name) == 1
@@ -231,13 +234,13 @@ async def test_reads_need_no_message_id(wire: Wire, command: str, body: dict[str
         ok(reply)
 
 
-async def test_reads_are_answered_afresh(wire: Wire, flow: dict[str, Any]) -> None:
+async def test_reads_are_answered_afresh(client: Client, flow: dict[str, Any]) -> None:
     created = ok(
-        await wire.write("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
+        await client.call("deployment.create", {"flow_id": flow["id"], "name": unique("idem")})
     )
-    before = ok(await wire.call("deployment.read", {"id": created["id"]}))
-    ok(await wire.write("deployment.pause", {"id": created["id"]}))
+    before = ok(await client.call("deployment.read", {"id": created["id"]}))
+    ok(await client.call("deployment.pause", {"id": created["id"]}))
 
-    after = ok(await wire.call("deployment.read", {"id": created["id"]}))
+    after = ok(await client.call("deployment.read", {"id": created["id"]}))
 
     assert (before["paused"], after["paused"]) == (False, True)

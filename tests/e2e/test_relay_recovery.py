@@ -120,24 +120,24 @@ async def test_a_stopped_worker_has_published_the_events_of_every_command_it_ans
                     await connection.exec_driver_sql(statement)
             own = settings.model_copy(update={"namespace": namespace, "database_url": url})
             stop = asyncio.Event()
-            async with await Client.connect(settings.amqp_url, namespace) as client:
-                async with running_worker(own, stop=stop):
-                    flow = (await client.call("flow.create", {"name": unique("flow")})).result
-                    replies = await asyncio.gather(
-                        *(
-                            client.call(
-                                "deployment.create", {"flow_id": flow["id"], "name": f"d{n}"}
-                            )
-                            for n in range(BURST)
-                        )
+            async with (
+                running_worker(own, stop=stop),
+                await Client.connect(settings.amqp_url, namespace) as client,
+            ):
+                flow = (await client.call("flow.create", {"name": unique("flow")})).result
+                replies = await asyncio.gather(
+                    *(
+                        client.call("deployment.create", {"flow_id": flow["id"], "name": f"d{n}"})
+                        for n in range(BURST)
                     )
-                    assert all(r.ok for r in replies), [r.body for r in replies if not r.ok]
-                    await wait_until(gate.waiting)  # the relay is in its first pass
-                    stop.set()
-                    await gate.open()
-                # The worker stopped cleanly; no relay runs on this database any more, so
-                # whatever the subscriber gets from now on was published before the stop.
-                answered = await outbox_events(db)
+                )
+                assert all(r.ok for r in replies), [r.body for r in replies if not r.ok]
+                await wait_until(gate.waiting)  # the relay is in its first pass
+                stop.set()
+                await gate.open()
+            # The worker stopped cleanly; no relay runs on this database any more, so
+            # whatever the subscriber gets from now on was published before the stop.
+            answered = await outbox_events(db)
             assert len(answered) == BURST
             assert [e.id for e in answered if not e.sent] == []
             await subscriber.holds_ids(e.id for e in answered)

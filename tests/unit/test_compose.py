@@ -1,6 +1,6 @@
-"""The compose files, read as compose and deployq would read them: every deployq service gets
-settings deployq accepts, and the cluster profile's nodes, peer discovery list and load
-balancer name the same three nodes."""
+"""docker-compose.yml, read as compose reads it: the services start in the right order, health is
+probed with what the images have, no host port clashes with local services, and every DEPLOYQ_*
+name it sets is a setting deployq knows."""
 
 from __future__ import annotations
 
@@ -11,77 +11,101 @@ from typing import Any
 import pytest
 import yaml
 
-from deployq.settings import Settings, amqp_addresses
+from deployq.cli import app
+from deployq.settings import SchedulerSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOYQ_SERVICES = ("migrate", "scheduler", "worker")
-NODES = ("rabbit1", "rabbit2", "rabbit3")
+DEPLOYQ = ("migrate", "scheduler", "worker")
 
 
-def compose(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((ROOT / name).read_text())
-    return loaded
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    found: dict[str, Any] = compose["services"]
+    return found
 
 
-def settings_of(service: dict[str, Any]) -> Settings:
-    environment = {
-        key.lower().removeprefix("deployq_"): v for key, v in service["environment"].items()
-    }
-    return Settings(**environment)
+def is_setting(name: str) -> bool:
+    field = name.removeprefix("DEPLOYQ_").lower()
+    if field.startswith("scheduler_"):
+        return field.removeprefix("scheduler_") in SchedulerSettings.model_fields
+    return field in Settings.model_fields
 
 
-@pytest.mark.parametrize("name", ["docker-compose.yml", "docker-compose.cluster.yml"])
-def test_every_deployq_service_gets_settings_deployq_accepts(name: str) -> None:
-    services = compose(name)["services"]
-    for service in DEPLOYQ_SERVICES:
-        assert services[service]["command"] == [service]
-        settings = settings_of(services[service])
-        for url in settings.amqp_addresses:
-            host = re.sub(r"^amqps?://([^@]*@)?", "", url).split(":")[0].split("/")[0]
-            assert host in services, f"{service} connects to {host}, which compose does not run"
+def command_names() -> set[str]:
+    return {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
 
 
-def test_the_cluster_profile_runs_three_nodes_behind_haproxy() -> None:
-    services = compose("docker-compose.cluster.yml")["services"]
-    for node in NODES:
-        assert services[node]["hostname"] == node
-        assert services[node]["image"].startswith("rabbitmq:3.")
-        mounted = [v.split(":")[0] for v in services[node]["volumes"]]
-        assert mounted == ["./compose/cluster/rabbitmq.conf"]
-    cookies = {services[node]["environment"]["RABBITMQ_ERLANG_COOKIE"] for node in NODES}
-    assert len(cookies) == 1, "the nodes of one cluster share one Erlang cookie"
-    worker = settings_of(services["worker"])
-    assert worker.amqp_addresses == ("amqp://guest:guest@haproxy:5672/",)
-    assert worker.quorum_initial_group_size == len(NODES)
+def test_the_services_are_the_broker_the_database_and_deployq(services: dict[str, Any]) -> None:
+    assert set(services) == {"rabbitmq", "postgres", *DEPLOYQ}
+    for name in DEPLOYQ:
+        assert services[name]["build"] == "."
 
 
-def test_peer_discovery_lists_the_compose_nodes() -> None:
-    conf = (ROOT / "compose/cluster/rabbitmq.conf").read_text()
-    pairs = dict(
-        line.split(" = ", 1)
-        for line in conf.splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-    assert pairs["cluster_formation.peer_discovery_backend"] == "classic_config"
-    listed = [
-        v for k, v in pairs.items() if k.startswith("cluster_formation.classic_config.nodes.")
-    ]
-    assert listed == [f"rabbit@{node}" for node in NODES]
-    assert int(pairs["quorum_cluster_size"]) == len(NODES)
+def test_deployq_services_run_commands_that_exist(services: dict[str, Any]) -> None:
+    assert services["worker"]["command"] == ["worker"]
+    assert services["scheduler"]["command"] == ["scheduler"]
+    assert {"migrate", "worker", "scheduler"} <= command_names()
+    migrate = " ".join(services["migrate"]["command"])
+    assert "deployq migrate" in migrate
 
 
-def test_haproxy_balances_over_every_node_and_cuts_sessions_to_a_dead_one() -> None:
-    cfg = (ROOT / "compose/cluster/haproxy.cfg").read_text()
-    assert re.search(r"^\s*mode tcp$", cfg, re.MULTILINE)
-    servers = re.findall(r"^\s*server (\S+) (\S+):5672$", cfg, re.MULTILINE)
-    assert servers == [(node, node) for node in NODES]
-    assert "on-marked-down shutdown-sessions" in cfg
-    assert re.search(r"^\s*bind :5672$", cfg, re.MULTILINE)
+def test_every_deployq_variable_is_a_setting_with_a_valid_value(services: dict[str, Any]) -> None:
+    for name in DEPLOYQ:
+        environment: dict[str, str] = services[name]["environment"]
+        assert "DEPLOYQ_DATABASE_URL" in environment
+        unknown = [key for key in environment if not is_setting(key)]
+        assert not unknown, f"{name}: {unknown} are not deployq settings"
+        values = {key.removeprefix("DEPLOYQ_").lower(): v for key, v in environment.items()}
+        Settings.model_validate(values)
 
 
-def test_the_address_list_in_the_comment_is_one_deployq_accepts() -> None:
-    text = (ROOT / "docker-compose.cluster.yml").read_text()
-    listed = re.search(r"#\s+(amqp://\S+,amqp://\S+)", text)
-    assert listed is not None
-    hosts = [re.sub(r"^amqp://[^@]*@", "", url).split(":")[0] for url in amqp_addresses(listed[1])]
-    assert hosts == list(NODES)
+def test_postgres_is_healthy_only_when_it_answers_over_tcp(services: dict[str, Any]) -> None:
+    test = services["postgres"]["healthcheck"]["test"]
+
+    assert test[0] == "CMD-SHELL"
+    assert re.search(r"pg_isready .*-h 127\.0\.0\.1", test[1]), test
+
+
+def test_migrate_waits_for_the_database_and_retries_until_it_is_ready(
+    services: dict[str, Any],
+) -> None:
+    migrate = services["migrate"]
+
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert migrate["entrypoint"] == ["/bin/sh", "-c"]
+    script = migrate["command"][0]
+    assert re.search(r"for \w+ in \$\$\(seq \d+\); do deployq migrate && exit 0;", script)
+    assert script.rstrip().endswith("exit 1")
+    assert migrate["restart"] == "no"
+
+
+def test_workers_and_scheduler_start_after_migrate_succeeded(services: dict[str, Any]) -> None:
+    for name in ("worker", "scheduler"):
+        assert services[name]["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"},
+            "rabbitmq": {"condition": "service_healthy"},
+        }
+
+
+def test_workers_and_scheduler_are_probed_on_readyz_with_python(services: dict[str, Any]) -> None:
+    for name in ("worker", "scheduler"):
+        service = services[name]
+        port = service["environment"]["DEPLOYQ_METRICS_PORT"]
+        test = service["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "python", "-c"], test  # no curl in python:*-slim
+        assert f"http://127.0.0.1:{port}/readyz" in test[3]
+        assert "urllib.request.urlopen" in test[3]
+        compile(test[3], "healthcheck", "exec")
+
+
+def test_no_host_port_clashes_with_local_services(services: dict[str, Any]) -> None:
+    published = [p for s in services.values() for p in s.get("ports", [])]
+
+    assert "ports" not in services["postgres"]
+    for mapping in published:
+        host = mapping.rsplit(":", 1)[0]
+        assert host.startswith("127.0.0.1:"), mapping  # never on every interface
+        default = re.fullmatch(r"127\.0\.0\.1:\$\{\w+:-(\d+)\}", host)
+        assert default, f"{mapping}: the host port comes from a variable with a default"
+        assert int(default.group(1)) not in (5432, 5672, 15672), mapping

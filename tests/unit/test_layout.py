@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"handlers"},
     {"scheduling"},
     {"storage"},
-    {"broker", "readiness"},
+    {"broker", "readiness", "roaming"},
     {"messages", "occurrences", "errors", "settings", "clock", "metrics", "retry", "logs"},
 ]
 # Entry points (and the pieces they run beside each other) never import one another.
