@@ -39,7 +39,12 @@ def interval_oracle(
     centre = (start - anchor) // spec.interval
     found: set[datetime] = set()
     for k in range(centre - 3, centre + n + 4):
-        moment = anchor if k == 0 else r14(wall + k * days, spec.timezone) + k * rest
+        # Whole days move the wall clock (R14 then places it); without them there is no wall
+        # arithmetic at all, so an anchor in a repeated hour keeps its own instant.
+        if k == 0 or not days:
+            moment = anchor + k * rest
+        else:
+            moment = r14(wall + k * days, spec.timezone) + k * rest
         if moment >= start and (end is None or moment <= end):
             found.add(moment)
     return _finish(found, spec.timezone, n)

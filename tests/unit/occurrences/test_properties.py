@@ -10,7 +10,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from deployq.occurrences import CronSpec, IntervalSpec, RRuleSpec, ScheduleSpec, dates
@@ -82,6 +82,14 @@ intervals = st.one_of(
     start=instants,
     n=counts,
     span=st.none() | st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=90)),
+)
+@example(  # an anchor in the hour Sydney repeats when summer time ends (found once at random)
+    zone="Australia/Sydney",
+    interval=timedelta(seconds=60),
+    anchor=datetime(2008, 4, 5, 16, tzinfo=UTC),
+    start=datetime(2008, 1, 1, tzinfo=UTC),
+    n=3,
+    span=timedelta(minutes=1),
 )
 def test_interval_properties(
     zone: str,
