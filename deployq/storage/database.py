@@ -12,7 +12,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from deployq.storage.driver import Driver, json_text
-from deployq.storage.inbox import Claim
 from deployq.storage.tls import engine_arguments
 from deployq.storage.unit_of_work import UnitOfWork
 
@@ -59,20 +58,17 @@ class Database:
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
-    async def transaction(self, *, claim: Claim | None = None) -> AsyncIterator[UnitOfWork]:
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
         """A unit of work inside one transaction; it rolls back unless `commit()` was called.
 
         The transaction is opened on the driver, so statements run through SQLAlchemy and the
-        compiled ones run on the driver (storage/driver.py) share it. With `claim`, the inbox
-        claim is the transaction's first statement; `uow.claimed` says if it was taken.
+        compiled ones run on the driver (storage/driver.py) share it.
         """
         async with self._autocommit.connect() as connection:
             driver = await _driver(connection)
             uow = UnitOfWork(connection, Driver(driver), transactional=True)
             try:
                 await driver.execute("BEGIN")
-                if claim is not None:
-                    uow.claimed = await uow.inbox.claim(claim)
                 yield uow
             except BaseException:
                 await _forget_if_broken(connection, driver)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from deployq.messages.events import Event
 from deployq.storage.driver import Compiled, Driver
-from deployq.storage.outbox import INSERT_EVENTS, event_columns
+from deployq.storage.outbox import event_columns
 from deployq.storage.tables import inbox, outbox
 
 
@@ -35,13 +35,6 @@ INSERT_IF_NEW = (
 FIND = sa.select(inbox.c.command, inbox.c.body_hash, inbox.c.reply, inbox.c.ok).where(
     inbox.c.message_id == sa.bindparam("message_id")
 )
-RECORD = (
-    sa.update(inbox)
-    .where(inbox.c.message_id == sa.bindparam("claimed_id"))
-    .values(reply=sa.bindparam("stored_reply"), ok=sa.true())
-)
-# The reply and the transaction's events in one round trip.
-RECORD_WITH_EVENTS = RECORD.add_cte(INSERT_EVENTS.cte("events"))
 # A write's id taken with its reply at commit, and its events written only if it was taken.
 _KEPT = INSERT_IF_NEW.returning(inbox.c.message_id).cte("kept")
 KEEP = sa.select(sa.func.count()).select_from(_KEPT)
@@ -66,24 +59,9 @@ PRUNE = sa.delete(inbox).where(
         .scalar_subquery()
     )
 )
-_INSERT_IF_NEW, _FIND, _RECORD, _RECORD_WITH_EVENTS, _PRUNE, _KEEP, _KEEP_WITH_EVENTS = map(
-    Compiled.of, (INSERT_IF_NEW, FIND, RECORD, RECORD_WITH_EVENTS, PRUNE, KEEP, KEEP_WITH_EVENTS)
+_INSERT_IF_NEW, _FIND, _PRUNE, _KEEP, _KEEP_WITH_EVENTS = map(
+    Compiled.of, (INSERT_IF_NEW, FIND, PRUNE, KEEP, KEEP_WITH_EVENTS)
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A write's message id, taken in the inbox before its handler runs (CONTRACT §6).
-
-    If a twin delivery holds the id in a transaction still in flight, the claim waits for it
-    to finish rather than letting both run the handler; if the twin committed, the claim is
-    not taken and the twin's stored reply is the answer.
-    """
-
-    message_id: str
-    command: str
-    body_hash: bytes
-    now: datetime
 
 
 def _row(message_id: str, entry: Remembered, now: datetime) -> dict[str, object]:
@@ -104,20 +82,6 @@ class InboxRepository:
     async def find(self, message_id: str) -> Remembered | None:
         row = await self.driver.fetchrow(_FIND, {"message_id": message_id})
         return None if row is None else Remembered(row[0], bytes(row[1]), bytes(row[2]), row[3])
-
-    async def claim(self, claim: Claim) -> bool:
-        """Take the id for this transaction. False: a twin committed it first."""
-        entry = Remembered(claim.command, claim.body_hash, b"", ok=False)
-        return await self.remember_if_new(claim.message_id, entry, now=claim.now)
-
-    async def record(self, message_id: str, reply: bytes, *, events: Sequence[Event] = ()) -> None:
-        """Fill in the successful reply of a claimed id, writing `events` to the outbox in the
-        same statement; both commit with the command's own changes."""
-        params: dict[str, object] = {"claimed_id": message_id, "stored_reply": reply}
-        if events:
-            await self.driver.execute(_RECORD_WITH_EVENTS, params | event_columns(events))
-        else:
-            await self.driver.execute(_RECORD, params)
 
     async def keep(
         self, message_id: str, entry: Remembered, *, now: datetime, events: Sequence[Event] = ()

@@ -36,7 +36,6 @@ class UnitOfWork:
         self.connection = connection
         self.driver = driver
         self.transactional = transactional
-        self.claimed = False
         self.committed = False
         self.events: list[Event] = []
 
@@ -111,18 +110,9 @@ class UnitOfWork:
         self.events = []
         return rows
 
-    async def commit(self, *, reply_to: str | None = None, reply: bytes = b"") -> None:
-        """Write the pending events, and the command's reply into the inbox row `reply_to`
-        claimed, then commit. Outbox rows are of bounded size, so the relay never has to
-        hold one huge row in memory; the first goes out with the reply in one statement."""
-        rows = [
-            self.events[start : start + OUTBOX_ROW_EVENTS]
-            for start in range(0, len(self.events), OUTBOX_ROW_EVENTS)
-        ]
-        self.events = []
-        if reply_to is not None:
-            await self.inbox.record(reply_to, reply, events=rows.pop(0) if rows else ())
-        for row in rows:
+    async def commit(self) -> None:
+        """Write the pending events to the outbox and commit (work without a command's id)."""
+        for row in self._outbox_rows():
             await self.outbox.add(row)
         if self.transactional:
             await self.driver.connection.execute("COMMIT")

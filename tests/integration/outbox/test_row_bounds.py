@@ -10,7 +10,7 @@ import pytest
 
 from deployq.messages import events
 from deployq.storage.database import Database
-from deployq.storage.inbox import Claim
+from deployq.storage.inbox import Remembered
 from deployq.storage.unit_of_work import OUTBOX_ROW_EVENTS
 from tests.integration.outbox.commands import create, dispatch
 from tests.integration.outbox.rows import last_seq, mark_all_sent, rows_after, synthetic, write_rows
@@ -27,14 +27,13 @@ async def test_a_transaction_s_events_are_split_into_rows_of_bounded_size_in_ord
 ) -> None:
     emitted = synthetic(count, now)
     message_id = uuid.uuid4().hex
-    claim = Claim(message_id, "test.emit", b"\x00" * 32, now) if with_reply else None
+    entry = Remembered("test.emit", b"\x00" * 32, b'{"ok":true,"result":{}}', True)
     mark = await last_seq(db)
 
-    async with db.transaction(claim=claim) as uow:
+    async with db.transaction() as uow:
         uow.emit(*emitted)
         if with_reply:
-            assert uow.claimed
-            await uow.commit(reply_to=message_id, reply=b'{"ok":true,"result":{}}')
+            assert await uow.commit_keeping(message_id, entry, now=now)
         else:
             await uow.commit()
 
@@ -49,6 +48,26 @@ async def test_a_transaction_s_events_are_split_into_rows_of_bounded_size_in_ord
             remembered = await uow.inbox.find(message_id)
         assert remembered is not None
         assert remembered.reply == b'{"ok":true,"result":{}}'
+
+
+async def test_a_write_whose_id_a_twin_took_keeps_nothing(db: Database, now: datetime) -> None:
+    """The twin's reply stays, and neither this transaction's events nor its reply are written."""
+    message_id = uuid.uuid4().hex
+    first = Remembered("test.emit", b"\x01" * 32, b'{"ok":true,"result":"first"}', True)
+    second = Remembered("test.emit", b"\x01" * 32, b'{"ok":true,"result":"second"}', True)
+    async with db.transaction() as uow:
+        uow.emit(*synthetic(1, now))
+        assert await uow.commit_keeping(message_id, first, now=now)
+    mark = await last_seq(db)
+
+    async with db.transaction() as uow:
+        uow.emit(*synthetic(OUTBOX_ROW_EVENTS + 1, now))
+        assert not await uow.commit_keeping(message_id, second, now=now)
+
+    assert await rows_after(db, mark) == []
+    async with db.reading() as uow:
+        remembered = await uow.inbox.find(message_id)
+    assert remembered == first
 
 
 async def test_schedule_runs_beyond_a_row_of_events_writes_them_in_creation_order(
