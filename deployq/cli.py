@@ -241,16 +241,9 @@ def asyncapi(
     check: Annotated[bool, typer.Option(help="Only check it is up to date (exit 1).")] = False,
 ) -> None:
     """Write the AsyncAPI 3.0 document of every command, reply, event and the dead letters."""
-    from deployq.consumers.asyncapi import render
+    from deployq.commandline.documents import asyncapi_file
 
-    text = render()
-    if check:
-        if not output.exists() or output.read_text() != text:
-            typer.echo(f"{output} is out of date: run `deployq asyncapi`", err=True)
-            raise typer.Exit(1)
-        return
-    output.write_text(text)
-    typer.echo(f"wrote {output}")
+    asyncapi_file(output, check=check)
 
 
 def main() -> None:
