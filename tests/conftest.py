@@ -15,6 +15,7 @@ from deployq.settings import Settings
 from deployq.storage.database import Database, create_engine
 from deployq.storage.unit_of_work import UnitOfWork
 from tests.databases import migrated_database
+from tests.faults.instances import RabbitNode, Unavailable
 from tests.services import SERVICE_MARKS, Services, delete_namespace, services
 from tests.workers import running_worker
 
@@ -103,3 +104,14 @@ async def client(worker: Deps, settings: Settings) -> AsyncIterator[Client]:
     connected = await Client.connect(settings.amqp_url, settings.namespace)
     yield connected
     await connected.close()
+
+
+@pytest.fixture
+async def rabbit() -> AsyncIterator[RabbitNode]:
+    """A RabbitMQ node of this test's own, stopped and removed afterwards."""
+    try:
+        node = RabbitNode()
+    except Unavailable as why:
+        pytest.skip(f"cannot start a private RabbitMQ node: {why}")
+    async with node:
+        yield node

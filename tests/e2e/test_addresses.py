@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
 
 import aio_pika
 import pytest
@@ -16,7 +15,7 @@ from deployq import broker as broker_module
 from deployq.broker import redacted
 from deployq.client import Client
 from deployq.settings import Settings
-from tests.faults.instances import RabbitNode, Unavailable, free_port
+from tests.faults.instances import RabbitNode, free_port
 from tests.services import delete_namespace
 from tests.support import wait_until
 from tests.workers import running_worker
@@ -32,16 +31,6 @@ class FirstAddressFirst:
 
 def dead_address() -> str:
     return f"amqp://guest:guest@127.0.0.1:{free_port()}/"
-
-
-@pytest.fixture
-async def node() -> AsyncIterator[RabbitNode]:
-    try:
-        private = RabbitNode()
-    except Unavailable as why:
-        pytest.skip(f"cannot start a private RabbitMQ node: {why}")
-    async with private:
-        yield private
 
 
 async def test_a_dead_first_address_is_passed_over(
@@ -73,11 +62,11 @@ async def test_a_dead_first_address_is_passed_over(
 
 
 async def test_all_addresses_down_then_one_back(
-    settings: Settings, node: RabbitNode, caplog: pytest.LogCaptureFixture
+    settings: Settings, rabbit: RabbitNode, caplog: pytest.LogCaptureFixture
 ) -> None:
     own = settings.model_copy(
         update={
-            "amqp_url": f"{dead_address()},{node.url}",
+            "amqp_url": f"{dead_address()},{rabbit.url}",
             "namespace": f"{settings.namespace}-down-{uuid.uuid4().hex[:6]}",
         }
     )
@@ -85,7 +74,7 @@ async def test_all_addresses_down_then_one_back(
         async with running_worker(own) as deps:
             async with await Client.connect(own.amqp_url, own.namespace) as client:
                 assert (await client.call("system.ping", {})).ok
-            await asyncio.to_thread(node.stop_app)  # now no address answers
+            await asyncio.to_thread(rabbit.stop_app)  # now no address answers
 
             async def waiting() -> bool:
                 return bool(deps.readiness.problems())
@@ -94,7 +83,7 @@ async def test_all_addresses_down_then_one_back(
             with pytest.raises(ConnectionError):
                 await Client.connect(own.amqp_url, own.namespace)
 
-            await asyncio.to_thread(node.start_app)
+            await asyncio.to_thread(rabbit.start_app)
 
             async def consuming() -> bool:
                 return not deps.readiness.problems()
@@ -103,5 +92,5 @@ async def test_all_addresses_down_then_one_back(
             async with await Client.connect(own.amqp_url, own.namespace) as client:
                 reply = await client.call("system.ping", {})
                 assert reply.ok, reply.body
-    back = f"connected to the broker at {redacted(node.url)} after"
+    back = f"connected to the broker at {redacted(rabbit.url)} after"
     assert back in caplog.text, caplog.text

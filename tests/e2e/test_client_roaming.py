@@ -1,4 +1,4 @@
-"""The client's robust connection roams the address list: when the node it is on goes away,
+"""The client's robust connection roams the address list: when the rabbit it is on goes away,
 its reconnect takes the next address, and calls go on without a new client."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
 
 import aio_pika
 import pytest
@@ -16,25 +15,15 @@ from deployq.broker import redacted
 from deployq.client import Client
 from deployq.settings import Settings
 from tests.e2e.test_addresses import FirstAddressFirst
-from tests.faults.instances import RabbitNode, Unavailable
+from tests.faults.instances import RabbitNode
 from tests.services import delete_namespace
 from tests.support import wait_until
 from tests.workers import running_worker
 
 
-@pytest.fixture
-async def node() -> AsyncIterator[RabbitNode]:
-    try:
-        private = RabbitNode()
-    except Unavailable as why:
-        pytest.skip(f"cannot start a private RabbitMQ node: {why}")
-    async with private:
-        yield private
-
-
 async def test_a_client_whose_node_stops_reconnects_to_the_next_address(
     settings: Settings,
-    node: RabbitNode,
+    rabbit: RabbitNode,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -45,11 +34,11 @@ async def test_a_client_whose_node_stops_reconnects_to_the_next_address(
     try:
         with caplog.at_level(logging.INFO, logger="deployq.roaming"):
             async with running_worker(own):
-                addresses = f"{node.url},{settings.amqp_url}"
+                addresses = f"{rabbit.url},{settings.amqp_url}"
                 async with Client(addresses, own.namespace, reconnect_interval=0.2) as client:
                     assert client.connection is not None
-                    assert str(client.connection) == redacted(node.url)
-                    await asyncio.to_thread(node.stop_app)
+                    assert str(client.connection) == redacted(rabbit.url)
+                    await asyncio.to_thread(rabbit.stop_app)
 
                     async def moved() -> bool:
                         assert client.connection is not None

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from tests.faults import summary
-from tests.faults.instances import PostgresCluster, RabbitNode, Unavailable
+from tests.faults.instances import PostgresCluster, Unavailable
 from tests.services import SERVICE_MARKS
 
 FULL = "--full-faults"
@@ -42,17 +42,6 @@ def record_summary(request: pytest.FixtureRequest) -> Callable[[str], None]:
         summary.record(f"{request.node.name}: {line}")
 
     return record
-
-
-@pytest.fixture
-async def rabbit() -> AsyncIterator[RabbitNode]:
-    """A RabbitMQ node of this test's own, stopped and removed afterwards."""
-    try:
-        node = RabbitNode()
-    except Unavailable as why:
-        pytest.skip(f"cannot start a private RabbitMQ node: {why}")
-    async with node:
-        yield node
 
 
 @pytest.fixture

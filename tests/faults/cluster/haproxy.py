@@ -11,10 +11,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from tests.faults.instances import CommandFailed, Unavailable, free_port
+from tests.faults.instances.common import Instance
 
 CONFIG = """\
 global
@@ -45,7 +44,7 @@ def config(port: int, backends: list[tuple[str, int]]) -> str:
     return CONFIG.format(port=port, servers=servers)
 
 
-class HAProxy:
+class HAProxy(Instance):
     def __init__(self, backends: list[tuple[str, int]], *, port: int | None = None) -> None:
         self.binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
         if not Path(self.binary).exists():
@@ -90,19 +89,3 @@ class HAProxy:
         finally:
             with contextlib.suppress(OSError):
                 shutil.rmtree(self.dir)
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

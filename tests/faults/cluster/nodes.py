@@ -11,10 +11,9 @@ import shutil
 import socket
 import tempfile
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from tests.faults.instances import CommandFailed, RabbitNode
+from tests.faults.instances.common import Instance
 
 AMQP_PORTS = (5681, 5682, 5683)
 DIST_OFFSET = 20000  # distribution port = AMQP port + this
@@ -34,7 +33,7 @@ def _in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-class RabbitCluster:
+class RabbitCluster(Instance):
     """Start with `with RabbitCluster() as cluster:`; every node is stopped and its files removed
     on exit, whatever happened."""
 
@@ -105,19 +104,3 @@ class RabbitCluster:
                     node.close()
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
