@@ -8,6 +8,7 @@ import os
 import shlex
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import aio_pika
@@ -54,7 +55,7 @@ async def scheduler_side(
         began = meter.start()
         stored = await watch_rows(database.dsn, expected, child)
         await counter.wait(30.0)
-        use = meter.since(began)
+        use, wall = meter.since(began), time.perf_counter() - began[0]
     except BaseException:
         print(child.tail(), file=sys.stderr)
         raise
@@ -69,6 +70,7 @@ async def scheduler_side(
         file=sys.stderr,
     )
     show_cpu("scheduler", use)
+    print(f"    scheduler CPU {use.under_test * wall:.1f} s over {wall:.1f} s", file=sys.stderr)
     connection = await asyncpg.connect(database.dsn)
     try:
         captured = await capture(connection)
