@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import asyncpg
 from benchmarks.commands.processes import Child, spawn
 
 POLL = 0.1
+_PASS_LINE = re.compile(r"main pass: (\d+) run\(s\) created for \d+ deployment\(s\) in ([\d.]+)s")
 
 
 def scheduler_env(
@@ -78,3 +80,12 @@ async def watch_rows(dsn: str, expected: int, child: Child, limit: float = 300.0
             await asyncio.sleep(POLL)
     finally:
         await connection.close()
+
+
+def pass_seconds(child: Child, created: int) -> float:
+    """The seconds the scheduler's own log gives for the main pass that created `created` runs
+    (from its first page's selection to its last commit): NaN if it logged none."""
+    for found in _PASS_LINE.finditer(child.log.read_text(errors="replace")):
+        if int(found[1]) == created:
+            return float(found[2])
+    return float("nan")
