@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import sqlalchemy as sa
-
 import benchmarks.materialise
 from benchmarks import scratch
-from benchmarks.materialise.seed import add_deployments, settings_for
+from benchmarks.materialise.seed import add_deployments, add_flow, settings_for
 from benchmarks.materialise.timing import steady_state, throughput
 from deployq.storage.database import Database, create_engine
 
@@ -21,10 +19,7 @@ async def bench(
     async with scratch.scratch_database(database_url, names.database) as database:
         db = Database(create_engine(database.url))
         try:
-            async with db.transaction() as uow:
-                statement = sa.text("INSERT INTO flow (name) VALUES ('bench') RETURNING id")
-                flow_id = (await uow.connection.execute(statement)).scalar_one()
-                await uow.commit()
+            flow_id = await add_flow(db)
             await add_deployments(db, flow_id, deployments, "a-")
             await throughput(db, database.dsn, settings_for(runs), deployments * runs, rounds)
             await steady_state(db, flow_id, deployments, steady_count)

@@ -32,6 +32,15 @@ def settings_for(runs: int) -> SchedulerSettings:
     )
 
 
+async def add_flow(db: Database, name: str = "bench") -> uuid.UUID:
+    """The one flow every seeded deployment belongs to."""
+    async with db.transaction() as uow:
+        statement = sa.text("INSERT INTO flow (name) VALUES (:name) RETURNING id")
+        flow_id: uuid.UUID = (await uow.connection.execute(statement, {"name": name})).scalar_one()
+        await uow.commit()
+    return flow_id
+
+
 async def add_deployments(db: Database, flow_id: uuid.UUID, count: int, prefix: str) -> None:
     """`count` deployments with one hourly schedule each, in two statements."""
     ids = [uuid.uuid4() for _ in range(count)]

@@ -33,6 +33,8 @@ class Section:
 SECTIONS: list[Section] = [
     Section("commands", "benchmarks.commands", quick="--commands 900 --rounds 3 --warmup 100"),
     Section("materialise", "benchmarks.materialise", quick="--deployments 100 --steady 1000"),
+    Section("scheduler", "benchmarks.scheduler_process", quick="--deployments 300"),
+    Section("scale", "benchmarks.scale", quick="--sizes 1000,10000"),
     Section("peer", "benchmarks.peer", quick="--creates 200 --deployments 50 --warmup 50"),
     Section("occurrences", "benchmarks.occurrences", quick="--seconds 0.2"),
 ]  # fmt: skip

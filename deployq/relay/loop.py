@@ -70,6 +70,7 @@ class Relay:
         self._told_leading = False
         self._interruptions = 0
         self._told_interrupted = -REMIND_SECONDS
+        self._channel: AbstractChannel | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: keep a broker link; while linked, try to lead and publish."""
@@ -96,6 +97,7 @@ class Relay:
     async def attach(self, channel: AbstractChannel) -> None:
         """Publish on `channel` (confirming) from now on; its events exchange is declared."""
         self._exchange = await declare_exchange(channel, self.topology.events)
+        self._channel = channel
 
     async def _linked(self, link: Link, stop: asyncio.Event, backoff: Backoff) -> None:
         """Lead (or stand by) until `stop` or the link is lost; database failures start a new
@@ -175,8 +177,14 @@ class Relay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; mark them sent once every event is confirmed."""
-        exchange = self._exchange
+        exchange, channel = self._exchange, self._channel
         assert exchange is not None
+        assert channel is not None
         return await publisher.publish_batch(
-            self.db, exchange, self.clock, rows=self.batch_rows, events=self.batch_events
+            self.db,
+            channel,
+            exchange.name,
+            self.clock,
+            rows=self.batch_rows,
+            events=self.batch_events,
         )

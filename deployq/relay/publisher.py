@@ -9,13 +9,20 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aio_pika import DeliveryMode, Message
-from aio_pika.abc import AbstractExchange
+from aio_pika.abc import AbstractChannel
+from aiormq.abc import AbstractChannel as WireChannel
+from pamqp.commands import Basic
 
 from deployq.clock import Clock
 from deployq.messages.events import CONTENT_TYPE, Event
 from deployq.storage.database import Database
 
 log = logging.getLogger(__name__)
+
+PUBLISH_SLICE = 250
+"""Publishes started per turn of the event loop. A batch of 5,000 started at once holds the loop
+for about a quarter of a second, and in a scheduler process every statement of the pass beside
+the relay waited that long for its reply to be read; a slice holds it for about 10 ms."""
 
 
 def amqp_message(event: Event) -> Message:
@@ -28,8 +35,33 @@ def amqp_message(event: Event) -> Message:
     )
 
 
+def amqp_properties(event: Event) -> Basic.Properties:
+    """`amqp_message(event).properties`, built directly: the relay publishes on the channel
+    underneath aio-pika's exchange, which spares it a `Message` per event (a fifth of its CPU
+    per event in a scheduler process's profile)."""
+    return Basic.Properties(
+        content_type=CONTENT_TYPE,
+        delivery_mode=DeliveryMode.PERSISTENT.value,
+        headers={},
+        message_id=str(event.id),
+        message_type=event.type,
+        priority=0,
+    )
+
+
+async def _publish(channel: WireChannel, exchange: str, event: Event) -> object:
+    # Not mandatory: an event nobody subscribed to is fine, and returns cost a round trip.
+    return await channel.basic_publish(
+        event.body,
+        exchange=exchange,
+        routing_key=event.routing_key,
+        properties=amqp_properties(event),
+        mandatory=False,
+    )
+
+
 async def publish_batch(
-    db: Database, exchange: AbstractExchange, clock: Clock, *, rows: int, events: int
+    db: Database, channel: AbstractChannel, exchange: str, clock: Clock, *, rows: int, events: int
 ) -> int:
     """Publish one batch of pending rows (at most `rows` rows, about `events` events); mark them
     sent once every event is confirmed. Returns how many events went out."""
@@ -38,18 +70,33 @@ async def publish_batch(
     if not pending:
         return 0
     batch = [event for row in pending for event in row.events]
-    # One channel keeps publish order; confirms are awaited together.
-    await asyncio.gather(
-        # Not mandatory: an event nobody subscribed to is fine, and returns cost a round trip.
-        *(
-            exchange.publish(amqp_message(e), routing_key=e.routing_key, mandatory=False)
-            for e in batch
-        )
-    )
+    await publish_in_slices(channel, exchange, batch)
     async with db.reading() as uow:  # one statement: no transaction needed
         await uow.outbox.mark_sent([row.seq for row in pending], now=clock())
     log.debug("published %d event(s) from %d outbox row(s)", len(batch), len(pending))
     return len(batch)
+
+
+async def publish_in_slices(
+    channel: AbstractChannel, exchange: str, batch: list[Event], slice_size: int = PUBLISH_SLICE
+) -> None:
+    """Publish `batch` in order on one channel, `slice_size` publishes per turn of the loop so
+    whatever shares the loop gets its turns; every confirm is awaited (together) before this
+    returns. On failure or cancellation the publishes not yet done are cancelled."""
+    wire = await channel.get_underlay_channel()
+    started: list[asyncio.Task[object]] = []
+    try:
+        for first in range(0, len(batch), slice_size):
+            started += [
+                asyncio.ensure_future(_publish(wire, exchange, e))
+                for e in batch[first : first + slice_size]
+            ]
+            await asyncio.sleep(0)
+        await asyncio.gather(*started)
+    except BaseException:
+        for task in started:
+            task.cancel()
+        raise
 
 
 async def drain(publish: Callable[[], Awaitable[int]], seconds: float) -> None:
