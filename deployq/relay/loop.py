@@ -182,8 +182,8 @@ class Relay:
         assert channel is not None
         return await publisher.publish_batch(
             self.db,
+            exchange,
             channel,
-            exchange.name,
             self.clock,
             rows=self.batch_rows,
             events=self.batch_events,

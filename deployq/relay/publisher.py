@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aio_pika import DeliveryMode, Message
-from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractChannel, AbstractExchange
 from aiormq.abc import AbstractChannel as WireChannel
 from pamqp.commands import Basic
 
@@ -61,7 +61,13 @@ async def _publish(channel: WireChannel, exchange: str, event: Event) -> object:
 
 
 async def publish_batch(
-    db: Database, channel: AbstractChannel, exchange: str, clock: Clock, *, rows: int, events: int
+    db: Database,
+    exchange: AbstractExchange,
+    channel: AbstractChannel,
+    clock: Clock,
+    *,
+    rows: int,
+    events: int,
 ) -> int:
     """Publish one batch of pending rows (at most `rows` rows, about `events` events); mark them
     sent once every event is confirmed. Returns how many events went out."""
@@ -70,7 +76,18 @@ async def publish_batch(
     if not pending:
         return 0
     batch = [event for row in pending for event in row.events]
-    await publish_in_slices(channel, exchange, batch)
+    if len(batch) <= PUBLISH_SLICE:
+        # The commands' few events: through the exchange, all at once. (Measured in one run
+        # against the slices below, this keeps a command's event about twice as close behind
+        # its reply.)
+        await asyncio.gather(
+            *(
+                exchange.publish(amqp_message(e), routing_key=e.routing_key, mandatory=False)
+                for e in batch
+            )
+        )
+    else:  # a scheduler pass's thousands, in slices
+        await publish_in_slices(channel, exchange.name, batch)
     async with db.reading() as uow:  # one statement: no transaction needed
         await uow.outbox.mark_sent([row.seq for row in pending], now=clock())
     log.debug("published %d event(s) from %d outbox row(s)", len(batch), len(pending))
