@@ -19,7 +19,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
-from deployq.consumers.replies import DEAD_AT, ERROR_CODE, ERROR_MESSAGE, NO_MESSAGE_ID
+from deployq.consumers.replies import DEAD_AT, ERROR_CODE, ERROR_MESSAGE, republished
 from deployq.consumers.topology import Topology
 
 # Headers about the death itself: a replayed command is sent as its sender sent it.
@@ -80,23 +80,7 @@ def copy(message: AbstractIncomingMessage) -> aio_pika.Message:
         for k, v in (message.headers or {}).items()
         if k not in DEATH_HEADERS and not k.startswith(BROKER_DEATH)
     }
-    again = aio_pika.Message(
-        message.body,
-        headers=headers,
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        priority=message.priority,
-        correlation_id=message.correlation_id,
-        reply_to=message.reply_to,
-        message_id=message.message_id,
-        timestamp=message.timestamp,
-        type=message.type,
-        app_id=message.app_id,
-    )
-    if not message.message_id:
-        again.message_id = NO_MESSAGE_ID  # left unset on the wire, as it was
-    return again
+    return republished(message, headers)
 
 
 class DeadLetters:

@@ -6,6 +6,8 @@ publish never fails because of what the sender chose to put in its message.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import (
     AbstractChannel,
@@ -68,7 +70,13 @@ def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Me
     headers[ERROR_CODE] = code
     headers[ERROR_MESSAGE] = reason[:4000]
     headers[DEAD_AT] = utcnow().isoformat(timespec="seconds")
-    letter = Message(
+    return republished(original, headers)
+
+
+def republished(original: AbstractIncomingMessage, headers: dict[str, Any]) -> Message:
+    """`original`'s body and properties as its sender published them, persistent, with
+    `headers` instead of its own: a dead letter on its way out, or back in when replayed."""
+    again = Message(
         original.body,
         headers=headers,
         content_type=original.content_type,
@@ -85,8 +93,8 @@ def dead_letter(original: AbstractIncomingMessage, code: str, reason: str) -> Me
         app_id=original.app_id,
     )
     if not original.message_id:
-        letter.message_id = NO_MESSAGE_ID  # set after construction, which would str() it
-    return letter
+        again.message_id = NO_MESSAGE_ID  # set after construction, which would str() it
+    return again
 
 
 class Publisher:
